@@ -1,0 +1,114 @@
+"""Database plumbing: declarative base, engine, sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from crm.config import Settings, async_url
+from crm.errors import DomainError, FieldError
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with an explicit constraint naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Timestamps:
+    """created_at / updated_at columns, set by the database."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+class SerialSession(AsyncSession):
+    """An AsyncSession whose statements never overlap.
+
+    Strawberry resolves sibling fields concurrently, and one asyncpg connection
+    runs one statement at a time; the lock queues them instead of failing with
+    "another operation is in progress". Loaders batch keys, so little waits.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lock = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        async with self._lock:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        async with self._lock:
+            return await super().scalar(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        async with self._lock:
+            return await super().get(*args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        async with self._lock:
+            await super().flush(*args, **kwargs)
+
+    async def commit(self) -> None:
+        async with self._lock:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        async with self._lock:
+            await super().rollback()
+
+
+def make_engine(settings: Settings, url: str) -> AsyncEngine:
+    """Create the async engine with a bounded pool that fails fast."""
+    return create_async_engine(
+        async_url(url),
+        pool_size=settings.pool_size,
+        max_overflow=0,
+        pool_timeout=settings.pool_timeout,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"timezone": "UTC", "application_name": "crm"}},
+    )
+
+
+def make_sessionmaker(bind: Any, **kwargs: Any) -> async_sessionmaker[SerialSession]:
+    """Sessions that keep loaded values after commit and never lazy-load."""
+    return async_sessionmaker(bind=bind, class_=SerialSession, expire_on_commit=False, **kwargs)
+
+
+async def flush_checking_unique(session: AsyncSession, constraints: dict[str, FieldError]) -> None:
+    """Flush inside a savepoint; turn a named unique violation into a DomainError.
+
+    Checking first and inserting after would race with a concurrent insert; the
+    database's unique constraint is the only reliable judge.
+    """
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        for name, error in constraints.items():
+            if name in text:
+                raise DomainError([error]) from exc
+        raise

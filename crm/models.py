@@ -1,0 +1,23 @@
+"""Import every domain's tables so that Base.metadata is complete."""
+
+from crm.callbacks.models import Callback
+from crm.db import Base
+from crm.dealers.models import Dealer, Store
+from crm.feedback.models import Feedback, FeedbackEvent
+from crm.members.models import Member
+from crm.staff.models import Staff
+from crm.targets.models import EnrolmentTarget
+from crm.visits.models import Visit
+
+__all__ = [
+    "Base",
+    "Callback",
+    "Dealer",
+    "EnrolmentTarget",
+    "Feedback",
+    "FeedbackEvent",
+    "Member",
+    "Staff",
+    "Store",
+    "Visit",
+]
