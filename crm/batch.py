@@ -1,0 +1,32 @@
+"""Batch-loading helpers: one statement per relation per request, whatever the page size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+
+async def rows_by_key(
+    session: AsyncSession, statement: Select[Any], key: ColumnElement[Any], keys: Sequence[Any]
+) -> list[Row[Any] | None]:
+    """Fetch one row per key (or None), in the order of `keys`."""
+    result = await session.execute(statement.where(key.in_(set(keys))))
+    found = {row._mapping[key.key]: row for row in result}
+    return [found.get(k) for k in keys]
+
+
+async def row_lists_by_key(
+    session: AsyncSession, statement: Select[Any], key: ColumnElement[Any], keys: Sequence[Any]
+) -> list[list[Row[Any]]]:
+    """Fetch every row per key, keeping the statement's order, in the order of `keys`."""
+    result = await session.execute(statement.where(key.in_(set(keys))))
+    grouped: dict[Any, list[Row[Any]]] = defaultdict(list)
+    for row in result:
+        grouped[row._mapping[key.key]].append(row)
+    return [grouped.get(k, []) for k in keys]

@@ -1,0 +1,218 @@
+"""Dealers and stores: listing and maintenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.db import flush_checking_unique
+from crm.dealers.models import Dealer, Store
+from crm.enums import DealerTier, PaymentStanding, Region, Role, StoreKind
+from crm.errors import DomainError, ErrorCode, FieldError
+from crm.pagination import OrderKey, Page, paginate
+from crm.staff.models import Staff
+from crm.validation import Checks
+
+_DEALER_UNIQUE = {"uq_dealer_code": FieldError("code", "A dealer with this code exists.", ErrorCode.DUPLICATE)}
+_STORE_UNIQUE = {"uq_store_code": FieldError("code", "A store with this code exists.", ErrorCode.DUPLICATE)}
+
+
+def dealer_query() -> Select[Any]:
+    """Select dealer columns as plain rows."""
+    return select(*Dealer.__table__.c)
+
+
+def store_query() -> Select[Any]:
+    """Select store columns as plain rows."""
+    return select(*Store.__table__.c)
+
+
+@dataclass(frozen=True, slots=True)
+class DealerFilter:
+    region: Region | None = None
+    tier: DealerTier | None = None
+    payment_standing: PaymentStanding | None = None
+    receptionist_id: int | None = None
+    sales_clerk_id: int | None = None
+    search: str | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFilter:
+    kind: StoreKind | None = None
+    dealer_id: int | None = None
+    region: Region | None = None
+    city: str | None = None
+    search: str | None = None
+    active: bool | None = None
+
+
+async def list_dealers(session: AsyncSession, flt: DealerFilter, *, first: int | None, after: str | None) -> Page:
+    """List dealers by code."""
+    stmt = dealer_query()
+    for column, value in (
+        (Dealer.region, flt.region),
+        (Dealer.tier, flt.tier),
+        (Dealer.payment_standing, flt.payment_standing),
+        (Dealer.receptionist_id, flt.receptionist_id),
+        (Dealer.sales_clerk_id, flt.sales_clerk_id),
+        (Dealer.active, flt.active),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if flt.search:
+        like = f"%{flt.search.strip()}%"
+        stmt = stmt.where(Dealer.name.ilike(like) | Dealer.code.ilike(like))
+    keys = [OrderKey(Dealer.code), OrderKey(Dealer.id)]
+    return await paginate(session, stmt, order_name="dealer", keys=keys, first=first, after=after)
+
+
+async def list_stores(session: AsyncSession, flt: StoreFilter, *, first: int | None, after: str | None) -> Page:
+    """List stores by code."""
+    stmt = store_query()
+    for column, value in (
+        (Store.kind, flt.kind),
+        (Store.dealer_id, flt.dealer_id),
+        (Store.region, flt.region),
+        (Store.city, flt.city),
+        (Store.active, flt.active),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if flt.search:
+        like = f"%{flt.search.strip()}%"
+        stmt = stmt.where(Store.name.ilike(like) | Store.code.ilike(like))
+    keys = [OrderKey(Store.code), OrderKey(Store.id)]
+    return await paginate(session, stmt, order_name="store", keys=keys, first=first, after=after)
+
+
+async def _staff_with_role(session: AsyncSession, checks: Checks, field: str, staff_id: int | None, role: Role) -> None:
+    if staff_id is None:
+        return
+    staff = await session.get(Staff, staff_id)
+    if staff is None:
+        checks.add(field, "No such staff member.", ErrorCode.NOT_FOUND)
+    elif staff.role != role:
+        checks.add(field, f"This person is not a {role.value.lower().replace('_', ' ')}.", ErrorCode.INVALID)
+
+
+async def _dealer_values(session: AsyncSession, checks: Checks, data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "code" in data:
+        code = checks.text("code", data["code"], max_length=20, required=True)
+        out["code"] = code.upper() if code else code
+    if "name" in data:
+        out["name"] = checks.text("name", data["name"], max_length=100, required=True)
+    if "city" in data:
+        out["city"] = checks.text("city", data["city"], max_length=40, required=True)
+    if "contact_name" in data:
+        out["contact_name"] = checks.text("contact_name", data["contact_name"], max_length=60)
+    if "contact_phone" in data:
+        out["contact_phone"] = checks.mobile("contact_phone", data["contact_phone"])
+    for key in ("personality", "sales_profile", "concerns"):
+        if key in data:
+            out[key] = checks.text(key, data[key], max_length=2000)
+    for key in ("region", "tier", "payment_standing", "active"):
+        if key in data:
+            if data[key] is None:
+                checks.add(key, f"{key} cannot be empty.", ErrorCode.REQUIRED)
+            out[key] = data[key]
+    if "receptionist_id" in data:
+        await _staff_with_role(session, checks, "receptionist_id", data["receptionist_id"], Role.RECEPTIONIST)
+        out["receptionist_id"] = data["receptionist_id"]
+    if "sales_clerk_id" in data:
+        await _staff_with_role(session, checks, "sales_clerk_id", data["sales_clerk_id"], Role.SALES_CLERK)
+        out["sales_clerk_id"] = data["sales_clerk_id"]
+    return out
+
+
+async def create_dealer(session: AsyncSession, data: dict[str, Any]) -> Dealer:
+    """Create a dealer."""
+    checks = Checks()
+    values = await _dealer_values(session, checks, data)
+    checks.raise_if_any()
+    dealer = Dealer(**{k: v for k, v in values.items() if v is not None})
+    session.add(dealer)
+    await flush_checking_unique(session, _DEALER_UNIQUE)
+    return dealer
+
+
+async def update_dealer(session: AsyncSession, dealer_id: int, data: dict[str, Any]) -> Dealer:
+    """Change the dealer fields that were sent."""
+    dealer = await session.get(Dealer, dealer_id)
+    if dealer is None:
+        raise DomainError.one("id", "No such dealer.", ErrorCode.NOT_FOUND)
+    if not data:
+        raise DomainError.one(None, "Nothing to update.", ErrorCode.NOTHING_TO_UPDATE)
+    checks = Checks()
+    values = await _dealer_values(session, checks, data)
+    checks.raise_if_any()
+    for key, value in values.items():
+        setattr(dealer, key, value)
+    await flush_checking_unique(session, _DEALER_UNIQUE)
+    return dealer
+
+
+async def _store_values(session: AsyncSession, checks: Checks, data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "code" in data:
+        code = checks.text("code", data["code"], max_length=20, required=True)
+        out["code"] = code.upper() if code else code
+    if "name" in data:
+        out["name"] = checks.text("name", data["name"], max_length=100, required=True)
+    if "city" in data:
+        out["city"] = checks.text("city", data["city"], max_length=40, required=True)
+    if "address" in data:
+        out["address"] = checks.text("address", data["address"], max_length=200)
+    for key in ("kind", "region", "active"):
+        if key in data:
+            if data[key] is None:
+                checks.add(key, f"{key} cannot be empty.", ErrorCode.REQUIRED)
+            out[key] = data[key]
+    if "opened_on" in data:
+        out["opened_on"] = data["opened_on"]
+    if "dealer_id" in data:
+        if data["dealer_id"] is not None and await session.get(Dealer, data["dealer_id"]) is None:
+            checks.add("dealer_id", "No such dealer.", ErrorCode.NOT_FOUND)
+        out["dealer_id"] = data["dealer_id"]
+    return out
+
+
+def _check_store_kind(checks: Checks, kind: str | None, dealer_id: int | None) -> None:
+    if kind == StoreKind.DEALER and dealer_id is None:
+        checks.add("dealer_id", "A dealer's store needs its dealer.", ErrorCode.REQUIRED)
+    if kind == StoreKind.SELF_OPERATED and dealer_id is not None:
+        checks.add("dealer_id", "A self-operated store has no dealer.", ErrorCode.INVALID)
+
+
+async def create_store(session: AsyncSession, data: dict[str, Any]) -> Store:
+    """Create a store."""
+    checks = Checks()
+    values = await _store_values(session, checks, data)
+    _check_store_kind(checks, values.get("kind"), values.get("dealer_id"))
+    checks.raise_if_any()
+    store = Store(**{k: v for k, v in values.items() if v is not None})
+    session.add(store)
+    await flush_checking_unique(session, _STORE_UNIQUE)
+    return store
+
+
+async def update_store(session: AsyncSession, store_id: int, data: dict[str, Any]) -> Store:
+    """Change the store fields that were sent."""
+    store = await session.get(Store, store_id)
+    if store is None:
+        raise DomainError.one("id", "No such store.", ErrorCode.NOT_FOUND)
+    if not data:
+        raise DomainError.one(None, "Nothing to update.", ErrorCode.NOTHING_TO_UPDATE)
+    checks = Checks()
+    values = await _store_values(session, checks, data)
+    _check_store_kind(checks, values.get("kind", store.kind), values.get("dealer_id", store.dealer_id))
+    checks.raise_if_any()
+    for key, value in values.items():
+        setattr(store, key, value)
+    await flush_checking_unique(session, _STORE_UNIQUE)
+    return store

@@ -1,0 +1,103 @@
+"""Per-request context: one session, per-request DataLoaders, the request's identity."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info as StrawberryInfo
+
+from crm.callbacks import loaders as callback_loaders
+from crm.db import SerialSession
+from crm.dealers import loaders as dealer_loaders
+from crm.feedback import loaders as feedback_loaders
+from crm.members import loaders as member_loaders
+from crm.staff import loaders as staff_loaders
+from crm.visits import loaders as visit_loaders
+
+
+class Loaders:
+    """DataLoaders created lazily for one request; never shared between requests."""
+
+    def __init__(self, session: SerialSession) -> None:
+        self.session = session
+
+    @cached_property
+    def member_by_id(self) -> DataLoader[int, Any]:
+        return member_loaders.member_by_id(self.session)
+
+    @cached_property
+    def store_by_id(self) -> DataLoader[int, Any]:
+        return dealer_loaders.store_by_id(self.session)
+
+    @cached_property
+    def dealer_by_id(self) -> DataLoader[int, Any]:
+        return dealer_loaders.dealer_by_id(self.session)
+
+    @cached_property
+    def stores_by_dealer(self) -> DataLoader[int, list[Any]]:
+        return dealer_loaders.stores_by_dealer(self.session)
+
+    @cached_property
+    def staff_by_id(self) -> DataLoader[int, Any]:
+        return staff_loaders.staff_by_id(self.session)
+
+    @cached_property
+    def visit_by_id(self) -> DataLoader[int, Any]:
+        return visit_loaders.visit_by_id(self.session)
+
+    @cached_property
+    def recent_visits_by_member(self) -> DataLoader[tuple[int, int], list[Any]]:
+        return visit_loaders.recent_visits_by_member(self.session)
+
+    @cached_property
+    def callback_by_id(self) -> DataLoader[int, Any]:
+        return callback_loaders.callback_by_id(self.session)
+
+    @cached_property
+    def open_callbacks_by_member(self) -> DataLoader[int, list[Any]]:
+        return callback_loaders.open_callbacks_by_member(self.session)
+
+    @cached_property
+    def open_callbacks_by_dealer(self) -> DataLoader[int, list[Any]]:
+        return callback_loaders.open_callbacks_by_dealer(self.session)
+
+    @cached_property
+    def feedback_by_id(self) -> DataLoader[int, Any]:
+        return feedback_loaders.feedback_by_id(self.session)
+
+    @cached_property
+    def open_feedback_by_member(self) -> DataLoader[int, list[Any]]:
+        return feedback_loaders.open_feedback_by_member(self.session)
+
+    @cached_property
+    def open_feedback_by_dealer(self) -> DataLoader[int, list[Any]]:
+        return feedback_loaders.open_feedback_by_dealer(self.session)
+
+    @cached_property
+    def feedback_events_by_feedback(self) -> DataLoader[int, list[Any]]:
+        return feedback_loaders.events_by_feedback(self.session)
+
+    @cached_property
+    def enrolled_by_target(self) -> DataLoader[Any, int]:
+        from crm.targets import loaders as target_loaders
+
+        return target_loaders.enrolled_by_target(self.session)
+
+
+@dataclass
+class Context:
+    """What every resolver may use; built once per request."""
+
+    session: SerialSession
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.session)
+
+
+Info = StrawberryInfo[Context, None]

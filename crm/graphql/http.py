@@ -1,0 +1,181 @@
+"""GraphQL over HTTP: POST and GET, application/json and application/graphql-response+json."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql.error import GraphQLSyntaxError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from crm.db import SerialSession
+from crm.errors import RequestError
+from crm.graphql.context import Context
+from crm.graphql.schema import CrmSchema
+
+log = logging.getLogger("crm.graphql")
+
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+MASKED_MESSAGE = "Unexpected error."
+
+
+class BadRequest(Exception):
+    """The HTTP request is not a well-formed GraphQL request."""
+
+    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+def _media_type(accept: str) -> str | None:
+    """Choose the response media type from an Accept header (None: nothing acceptable)."""
+    if not accept.strip():
+        return JSON
+    offered = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE in offered:
+        return GRAPHQL_RESPONSE
+    if JSON in offered or "application/*" in offered or "*/*" in offered:
+        return JSON
+    return None
+
+
+@lru_cache(maxsize=256)
+def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
+    """Tell which kind of operation a GET would run (None when the document does not parse)."""
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError:
+        return None
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            operation_name is None or (definition.name and definition.name.value == operation_name)
+        ):
+            return definition.operation
+    return None
+
+
+def _params(raw: Any) -> tuple[str, dict[str, Any] | None, str | None]:
+    if not isinstance(raw, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    query = raw.get("query")
+    variables = raw.get("variables")
+    operation_name = raw.get("operationName")
+    if not isinstance(query, str) or not query.strip():
+        raise BadRequest("The request must carry a `query` string.")
+    if variables is not None and not isinstance(variables, dict):
+        raise BadRequest("`variables` must be a JSON object.")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise BadRequest("`operationName` must be a string.")
+    return query, variables, operation_name
+
+
+class GraphQLHandler:
+    """Starlette endpoint executing GraphQL requests against the CRM schema."""
+
+    def __init__(
+        self,
+        schema: CrmSchema,
+        sessionmaker: async_sessionmaker[SerialSession],
+        *,
+        debug: bool,
+        max_body_bytes: int,
+        graphiql_html: str | None,
+    ) -> None:
+        self.schema = schema
+        self.sessionmaker = sessionmaker
+        self.debug = debug
+        self.max_body_bytes = max_body_bytes
+        self.graphiql_html = graphiql_html
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one HTTP request to the GraphQL endpoint."""
+        media_type = _media_type(request.headers.get("accept", ""))
+        try:
+            if request.method == "GET" and "query" not in request.query_params:
+                if self.graphiql_html and "text/html" in request.headers.get("accept", ""):
+                    return HTMLResponse(self.graphiql_html)
+                raise BadRequest("Send a `query` parameter, or POST a JSON body.")
+            if media_type is None:
+                raise BadRequest(f"Accept {GRAPHQL_RESPONSE} or {JSON}.", status=406)
+            query, variables, operation_name = await self._read(request)
+        except BadRequest as exc:
+            return self._respond({"errors": [{"message": str(exc)}]}, media_type or JSON, exc.status, exc.headers)
+        return await self._execute(query, variables, operation_name, media_type)
+
+    async def _read(self, request: Request) -> tuple[str, dict[str, Any] | None, str | None]:
+        if request.method == "GET":
+            params = request.query_params
+            variables: Any = None
+            if params.get("variables"):
+                try:
+                    variables = orjson.loads(params["variables"])
+                except orjson.JSONDecodeError as exc:
+                    raise BadRequest("`variables` is not valid JSON.") from exc
+            query, variables, operation_name = _params(
+                {"query": params.get("query"), "variables": variables, "operationName": params.get("operationName")}
+            )
+            if _operation_type(query, operation_name) not in (OperationType.QUERY, None):
+                raise BadRequest("Only queries may be sent with GET; use POST.", status=405, headers={"Allow": "POST"})
+            return query, variables, operation_name
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != JSON:
+            raise BadRequest(f"POST a body of type {JSON}.", status=415)
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise BadRequest(f"The body is larger than {self.max_body_bytes} bytes.", status=413)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > self.max_body_bytes:
+                raise BadRequest(f"The body is larger than {self.max_body_bytes} bytes.", status=413)
+        try:
+            raw = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise BadRequest("The body is not valid JSON.") from exc
+        return _params(raw)
+
+    async def _execute(
+        self, query: str, variables: dict[str, Any] | None, operation_name: str | None, media_type: str
+    ) -> Response:
+        async with self.sessionmaker() as session:
+            context = Context(session=session)
+            result = await self.schema.execute(
+                query, variable_values=variables, context_value=context, operation_name=operation_name
+            )
+        payload: dict[str, Any] = {}
+        errors = [self._format_error(e, context.request_id) for e in result.errors or []]
+        # No path on any error means the request failed before execution (syntax,
+        # validation, variables): the response then has no `data` entry.
+        executed = result.data is not None or any(e.path for e in result.errors or [])
+        if errors:
+            payload["errors"] = errors
+        if executed:
+            payload["data"] = result.data
+        status = 200 if executed or media_type == JSON else 400
+        return self._respond(payload, media_type, status)
+
+    def _format_error(self, error: GraphQLError, request_id: str) -> dict[str, Any]:
+        original = error.original_error
+        formatted: dict[str, Any] = dict(error.formatted)
+        if original is None or isinstance(original, GraphQLError):
+            return formatted
+        if isinstance(original, RequestError):
+            formatted["extensions"] = {"code": original.code}
+            return formatted
+        log.error("request %s: unexpected error at %s", request_id, error.path, exc_info=original)
+        formatted["message"] = MASKED_MESSAGE
+        formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+        return formatted
+
+    @staticmethod
+    def _respond(
+        payload: dict[str, Any], media_type: str, status: int, headers: dict[str, str] | None = None
+    ) -> Response:
+        return Response(orjson.dumps(payload), status_code=status, media_type=media_type, headers=headers)

@@ -1,0 +1,98 @@
+"""User errors in mutation payloads and the helpers mutations share."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+
+from crm.db import SerialSession
+from crm.errors import DomainError, FieldError, RequestError
+from crm.errors import ErrorCode as DomainErrorCode
+from crm.graphql.context import Info
+from crm.ids import pk_of
+
+T = TypeVar("T")
+
+ErrorCode = strawberry.enum(
+    DomainErrorCode,
+    name="ErrorCode",
+    description="Why an input was refused.",
+)
+
+
+@strawberry.type(description="A problem with a mutation's input; nothing was written.")
+class UserError:
+    field: str | None = strawberry.field(
+        description="The input field at fault (camelCase), or null for the whole input."
+    )
+    message: str = strawberry.field(description="What is wrong, for a person to read.")
+    code: DomainErrorCode = strawberry.field(description="What is wrong, for a program to act on.")
+    related_id: strawberry.ID | None = strawberry.field(
+        description="Global ID of an existing record the problem concerns (e.g. the member who already has this phone)."
+    )
+
+
+def _camel(name: str | None) -> str | None:
+    if name is None:
+        return None
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    """Convert a service's DomainError into the payload's userErrors."""
+    return [_user_error(e) for e in error.errors]
+
+
+def _user_error(e: FieldError) -> UserError:
+    return UserError(
+        field=_camel(e.field),
+        message=e.message,
+        code=e.code,
+        related_id=strawberry.ID(e.related_id) if e.related_id else None,
+    )
+
+
+def provided(data: Any) -> dict[str, Any]:
+    """Return the fields of an input object that the client actually sent."""
+    return {k: v for k, v in vars(data).items() if v is not strawberry.UNSET}
+
+
+def decode_ids(data: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    """Replace global IDs in an input dict by primary keys; a bad ID is a user error on its field."""
+    errors = []
+    for name, type_name in fields.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        try:
+            data[name] = pk_of(str(value), type_name)
+        except RequestError as exc:
+            errors.append(FieldError(name, str(exc), DomainErrorCode.INVALID_ID))
+    if errors:
+        raise DomainError(errors)
+    return data
+
+
+async def mutate(info: Info, work: Callable[[SerialSession], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    """Run one mutation as one unit of work: commit on success, write nothing on a user error."""
+    session = info.context.session
+    try:
+        result = await work(session)
+        await session.commit()
+    except DomainError as exc:
+        await session.rollback()
+        return None, user_errors(exc)
+    except BaseException:
+        await session.rollback()
+        raise
+    return result, []
+
+
+def pop_pk(data: dict[str, Any], type_name: str) -> int:
+    """Remove the `id` of the record being changed from an input dict and decode it."""
+    holder = {"id": data.pop("id")}
+    decode_ids(holder, {"id": type_name})
+    return int(holder["id"])

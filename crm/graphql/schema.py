@@ -1,0 +1,105 @@
+"""The whole schema: every domain's Query and Mutation merged, plus `node`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+import crm.graphql.enums  # noqa: F401  (registers enum descriptions before types use them)
+from crm.callbacks import schema as callbacks
+from crm.callbacks.types import CallbackType
+from crm.dealers import schema as dealers
+from crm.dealers.types import DealerType, StoreType
+from crm.feedback import schema as feedback
+from crm.feedback.types import FeedbackType
+from crm.graphql.context import Info, Loaders
+from crm.graphql.relay import Node
+from crm.ids import from_global_id
+from crm.members import schema as members
+from crm.members.types import MemberType
+from crm.staff import schema as staff
+from crm.staff.types import StaffType
+from crm.targets import schema as targets
+from crm.visits import schema as visits
+from crm.visits.types import VisitType
+
+# Type name -> (loader on the request's Loaders, row -> GraphQL object).
+NODE_TYPES: dict[str, tuple[Callable[[Loaders], Any], Callable[[Any], Node]]] = {
+    "Member": (lambda ld: ld.member_by_id, MemberType.from_row),
+    "Store": (lambda ld: ld.store_by_id, StoreType.from_row),
+    "Dealer": (lambda ld: ld.dealer_by_id, DealerType.from_row),
+    "Staff": (lambda ld: ld.staff_by_id, StaffType.from_row),
+    "Visit": (lambda ld: ld.visit_by_id, VisitType.from_row),
+    "Callback": (lambda ld: ld.callback_by_id, CallbackType.from_row),
+    "Feedback": (lambda ld: ld.feedback_by_id, FeedbackType.from_row),
+}
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Fetch any object by its global ID; null when there is no such object.")
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],  # noqa: A002
+    ) -> Node | None:
+        type_name, pk = from_global_id(id)
+        entry = NODE_TYPES.get(type_name)
+        if entry is None:
+            return None
+        get_loader, convert = entry
+        row = await get_loader(info.context.loaders).load(pk)
+        return convert(row) if row is not None else None
+
+
+Query = merge_types(
+    "Query",
+    (
+        NodeQuery,
+        members.Query,
+        dealers.Query,
+        staff.Query,
+        visits.Query,
+        callbacks.Query,
+        feedback.Query,
+        targets.Query,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        members.Mutation,
+        visits.Mutation,
+        callbacks.Mutation,
+        feedback.Mutation,
+        dealers.Mutation,
+        staff.Mutation,
+        targets.Mutation,
+    ),
+)
+
+
+class CrmSchema(strawberry.Schema):
+    """Schema whose errors are logged by the HTTP layer, with the request id, not here."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        return None
+
+
+def build_schema() -> CrmSchema:
+    """Build the schema with parsed and validated documents cached."""
+    return CrmSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[MemberType, StoreType, DealerType, StaffType, VisitType, CallbackType, FeedbackType],
+        extensions=[lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
+    )
+
+
+schema = build_schema()

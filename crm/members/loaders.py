@@ -1,0 +1,21 @@
+"""DataLoaders for members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from crm.batch import rows_by_key
+from crm.db import SerialSession
+from crm.members.models import Member
+from crm.members.service import member_query
+
+
+def member_by_id(session: SerialSession) -> DataLoader[int, Any]:
+    """Load member rows by id."""
+
+    async def load(keys: list[int]) -> list[Any]:
+        return await rows_by_key(session, member_query(), Member.id, keys)
+
+    return DataLoader(load_fn=load)

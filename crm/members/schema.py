@@ -1,0 +1,177 @@
+"""Member queries and mutations: thin wrappers over the member service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+
+from crm.enums import Gender, MemberStatus, MemberTier
+from crm.graphql.context import Info
+from crm.graphql.payloads import UserError, decode_ids, mutate, pop_pk, provided
+from crm.graphql.relay import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, to_connection
+from crm.ids import pk_of
+from crm.members import service
+from crm.members.service import MemberOrder
+from crm.members.types import MemberType
+
+
+@strawberry.input(description="Filters for the member list; all given filters must match.")
+class MemberFilter:
+    search: str | None = strawberry.field(
+        default=None, description="Name (part of it), mobile number (whole or part) or membership number."
+    )
+    store_id: strawberry.ID | None = strawberry.field(default=None, description="Home store.")
+    dealer_id: strawberry.ID | None = strawberry.field(default=None, description="Dealer of the home store.")
+    tier: MemberTier | None = strawberry.field(default=None, description="VIP tier.")
+    status: MemberStatus | None = strawberry.field(default=None, description="Member status.")
+    manager_id: strawberry.ID | None = strawberry.field(default=None, description="Responsible VIP manager.")
+    enrolled_from: dt.date | None = strawberry.field(
+        default=None, description="Enrolled on or after this day (Asia/Shanghai)."
+    )
+    enrolled_to: dt.date | None = strawberry.field(
+        default=None, description="Enrolled on or before this day (Asia/Shanghai)."
+    )
+    last_visit_before: dt.date | None = strawberry.field(
+        default=None, description="Last visit before this day, or never visited."
+    )
+    tag: str | None = strawberry.field(default=None, description="Carries this tag.")
+
+
+@strawberry.input(description="Contact consent per channel.")
+class ConsentInput:
+    phone: bool = strawberry.field(description="Phone calls allowed.")
+    sms: bool = strawberry.field(description="Text messages allowed.")
+    wechat: bool = strawberry.field(description="WeChat messages allowed.")
+
+
+@strawberry.input(description="Sizes by garment kind (at most 10 characters each).")
+class SizesInput:
+    shoe: str | None = strawberry.field(default=None, description="Shoe size.")
+    top: str | None = strawberry.field(default=None, description="Top size.")
+    bottom: str | None = strawberry.field(default=None, description="Trousers size.")
+
+
+@strawberry.input(description="What a member likes; replaces the stored preferences as a whole.")
+class PreferencesInput:
+    sizes: SizesInput | None = strawberry.field(default=None, description="Sizes.")
+    colours: list[str] | None = strawberry.field(default=None, description="At most 10 colours.")
+    styles: list[str] | None = strawberry.field(default=None, description="At most 10 styles.")
+
+
+def _member_data(data: dict[str, object]) -> dict[str, object]:
+    consent = data.pop("consent", strawberry.UNSET)
+    if consent is not None and consent is not strawberry.UNSET:
+        assert isinstance(consent, ConsentInput)
+        data.update(consent_phone=consent.phone, consent_sms=consent.sms, consent_wechat=consent.wechat)
+    prefs = data.get("preferences")
+    if isinstance(prefs, PreferencesInput):
+        sizes = prefs.sizes
+        data["preferences"] = {
+            "sizes": {"shoe": sizes.shoe, "top": sizes.top, "bottom": sizes.bottom} if sizes else {},
+            "colours": prefs.colours,
+            "styles": prefs.styles,
+        }
+    decode_ids(data, {"home_store_id": "Store", "manager_id": "Staff", "enrolled_by_id": "Staff"})
+    return data
+
+
+@strawberry.input(description="A new VIP member. Name, phone and home store are required.")
+class MemberEnrolInput:
+    name: str = strawberry.field(description="Full name, at most 60 characters.")
+    phone: str = strawberry.field(
+        description="Mainland mobile number: 11 digits starting with 1; +86 and spaces allowed."
+    )
+    home_store_id: strawberry.ID = strawberry.field(description="Store where the member enrols.")
+    gender: Gender | None = strawberry.field(default=strawberry.UNSET, description="Gender (default UNDISCLOSED).")
+    birthday: dt.date | None = strawberry.field(default=strawberry.UNSET, description="Birthday, in the past.")
+    tier: MemberTier | None = strawberry.field(default=strawberry.UNSET, description="Tier (default SILVER).")
+    manager_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Responsible VIP manager."
+    )
+    enrolled_by_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Staff member enrolling."
+    )
+    enrolled_at: dt.datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When enrolled (default now); not in the future."
+    )
+    consent: ConsentInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Contact consent (default all)."
+    )
+    preferences: PreferencesInput | None = strawberry.field(default=strawberry.UNSET, description="Preferences.")
+    tags: list[str] | None = strawberry.field(default=strawberry.UNSET, description="At most 20 tags of 30 characters.")
+    notes: str | None = strawberry.field(default=strawberry.UNSET, description="Notes, at most 2000 characters.")
+
+
+@strawberry.input(description="Changes to a member; only the fields sent are changed.")
+class MemberUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The member to change.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Full name.")
+    phone: str | None = strawberry.field(default=strawberry.UNSET, description="Mainland mobile number.")
+    gender: Gender | None = strawberry.field(default=strawberry.UNSET, description="Gender.")
+    birthday: dt.date | None = strawberry.field(default=strawberry.UNSET, description="Birthday; null clears it.")
+    tier: MemberTier | None = strawberry.field(default=strawberry.UNSET, description="Tier.")
+    status: MemberStatus | None = strawberry.field(default=strawberry.UNSET, description="Status.")
+    home_store_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description="Home store.")
+    manager_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="VIP manager; null clears it."
+    )
+    consent: ConsentInput | None = strawberry.field(default=strawberry.UNSET, description="Contact consent.")
+    preferences: PreferencesInput | None = strawberry.field(default=strawberry.UNSET, description="Preferences.")
+    tags: list[str] | None = strawberry.field(default=strawberry.UNSET, description="Tags; replaces the list.")
+    notes: str | None = strawberry.field(default=strawberry.UNSET, description="Notes; null clears them.")
+
+
+@strawberry.type(description="Result of a member mutation.")
+class MemberPayload:
+    member: MemberType | None = strawberry.field(description="The member as saved; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+def _filter(flt: MemberFilter | None) -> service.MemberFilter:
+    if flt is None:
+        return service.MemberFilter()
+    return service.MemberFilter(
+        search=flt.search,
+        store_id=pk_of(flt.store_id, "Store") if flt.store_id else None,
+        dealer_id=pk_of(flt.dealer_id, "Dealer") if flt.dealer_id else None,
+        tier=flt.tier,
+        status=flt.status,
+        manager_id=pk_of(flt.manager_id, "Staff") if flt.manager_id else None,
+        enrolled_from=flt.enrolled_from,
+        enrolled_to=flt.enrolled_to,
+        last_visit_before=flt.last_visit_before,
+        tag=flt.tag,
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Members, filtered and in a stable order, a page at a time.")
+    async def members(
+        self,
+        info: Info,
+        filter: Annotated[MemberFilter | None, strawberry.argument(description="Filters.")] = None,  # noqa: A002
+        order_by: Annotated[MemberOrder, strawberry.argument(description="Sort order.")] = MemberOrder.ENROLLED_AT_DESC,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+    ) -> Connection[MemberType]:
+        page = await service.list_members(info.context.session, _filter(filter), order_by, first=first, after=after)
+        return to_connection(page, MemberType.from_row)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Enrol a new VIP member (辦理VIP). A phone already enrolled gives DUPLICATE_PHONE."
+    )
+    async def member_enrol(self, info: Info, input: MemberEnrolInput) -> MemberPayload:  # noqa: A002
+        member, errors = await mutate(info, lambda s: service.enrol(s, _member_data(provided(input))))
+        return MemberPayload(member=MemberType.from_row(member) if member else None, user_errors=errors)
+
+    @strawberry.mutation(description="Change a member's details, consent or preferences.")
+    async def member_update(self, info: Info, input: MemberUpdateInput) -> MemberPayload:  # noqa: A002
+        data = provided(input)
+        member, errors = await mutate(info, lambda s: service.update(s, pop_pk(data, "Member"), _member_data(data)))
+        return MemberPayload(member=MemberType.from_row(member) if member else None, user_errors=errors)

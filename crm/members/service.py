@@ -1,0 +1,251 @@
+"""Members: search, enrolment, updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.config import BUSINESS_TZ
+from crm.db import flush_checking_unique
+from crm.dealers.models import Store
+from crm.enums import MemberStatus, MemberTier, Role
+from crm.errors import DomainError, ErrorCode, FieldError
+from crm.ids import to_global_id
+from crm.members.models import Member
+from crm.pagination import OrderKey, Page, as_datetime, paginate
+from crm.staff.models import Staff
+from crm.validation import Checks, normalise_mobile
+
+EARLIEST_BIRTHDAY = dt.date(1900, 1, 1)
+MAX_TAGS = 20
+MAX_PREFERENCE_ITEMS = 10
+NEVER = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+class MemberOrder(enum.Enum):
+    ENROLLED_AT_DESC = "ENROLLED_AT_DESC"
+    NAME = "NAME"
+    LAST_VISIT_DESC = "LAST_VISIT_DESC"
+    MEMBER_NO = "MEMBER_NO"
+
+
+def member_query() -> Select[Any]:
+    """Select member columns as plain rows."""
+    return select(*Member.__table__.c)
+
+
+def business_day_start(day: dt.date) -> dt.datetime:
+    """Return the UTC instant at which a business day (Asia/Shanghai) starts."""
+    return dt.datetime.combine(day, dt.time(), BUSINESS_TZ).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberFilter:
+    search: str | None = None
+    store_id: int | None = None
+    dealer_id: int | None = None
+    tier: MemberTier | None = None
+    status: MemberStatus | None = None
+    manager_id: int | None = None
+    enrolled_from: dt.date | None = None
+    enrolled_to: dt.date | None = None
+    last_visit_before: dt.date | None = None
+    tag: str | None = None
+
+
+def _order_keys(order: MemberOrder) -> list[OrderKey]:
+    if order is MemberOrder.NAME:
+        return [OrderKey(Member.name), OrderKey(Member.id)]
+    if order is MemberOrder.MEMBER_NO:
+        return [OrderKey(Member.member_no), OrderKey(Member.id)]
+    if order is MemberOrder.LAST_VISIT_DESC:
+        last = func.coalesce(Member.last_visit_at, NEVER)
+        return [OrderKey(last, descending=True, decode=as_datetime), OrderKey(Member.id, descending=True)]
+    return [OrderKey(Member.enrolled_at, descending=True, decode=as_datetime), OrderKey(Member.id, descending=True)]
+
+
+def _search(stmt: Select[Any], raw: str) -> Select[Any]:
+    text = raw.strip()
+    if not text:
+        return stmt
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text.upper().startswith("M") and text[1:].isdigit():
+        return stmt.where(Member.member_no == text.upper())
+    if digits and len(digits) == len(text.replace(" ", "").replace("+", "").replace("-", "")):
+        normalised = normalise_mobile(text)
+        if normalised is not None:
+            return stmt.where(Member.phone == normalised)
+        return stmt.where(Member.phone.contains(digits, autoescape=True))
+    return stmt.where(Member.name.contains(text, autoescape=True))
+
+
+async def list_members(
+    session: AsyncSession, flt: MemberFilter, order: MemberOrder, *, first: int | None, after: str | None
+) -> Page:
+    """List members matching every given filter, in a stable order."""
+    stmt = member_query()
+    if flt.search:
+        stmt = _search(stmt, flt.search)
+    if flt.store_id is not None:
+        stmt = stmt.where(Member.home_store_id == flt.store_id)
+    if flt.dealer_id is not None:
+        stmt = stmt.where(Member.home_store_id.in_(select(Store.id).where(Store.dealer_id == flt.dealer_id)))
+    if flt.tier is not None:
+        stmt = stmt.where(Member.tier == flt.tier)
+    if flt.status is not None:
+        stmt = stmt.where(Member.status == flt.status)
+    if flt.manager_id is not None:
+        stmt = stmt.where(Member.manager_id == flt.manager_id)
+    if flt.enrolled_from is not None:
+        stmt = stmt.where(Member.enrolled_at >= business_day_start(flt.enrolled_from))
+    if flt.enrolled_to is not None:
+        stmt = stmt.where(Member.enrolled_at < business_day_start(flt.enrolled_to + dt.timedelta(days=1)))
+    if flt.last_visit_before is not None:
+        cutoff = business_day_start(flt.last_visit_before)
+        stmt = stmt.where((Member.last_visit_at < cutoff) | Member.last_visit_at.is_(None))
+    if flt.tag:
+        stmt = stmt.where(Member.tags.contains([flt.tag.strip()]))
+    return await paginate(
+        session, stmt, order_name=f"member:{order.value}", keys=_order_keys(order), first=first, after=after
+    )
+
+
+def _preferences(checks: Checks, prefs: dict[str, Any] | None) -> dict[str, Any]:
+    if not prefs:
+        return {}
+    sizes = {
+        k: v
+        for k, v in (
+            (key, checks.text(f"preferences.sizes.{key}", value, max_length=10))
+            for key, value in (prefs.get("sizes") or {}).items()
+        )
+        if v
+    }
+    out: dict[str, Any] = {"sizes": sizes}
+    for key in ("colours", "styles"):
+        out[key] = (
+            checks.tags(f"preferences.{key}", prefs.get(key), max_items=MAX_PREFERENCE_ITEMS, max_length=20) or []
+        )
+    return out
+
+
+async def _existing_phone_owner(session: AsyncSession, phone: str, exclude_id: int | None = None) -> int | None:
+    stmt = select(Member.id).where(Member.phone == phone)
+    if exclude_id is not None:
+        stmt = stmt.where(Member.id != exclude_id)
+    return await session.scalar(stmt)
+
+
+def _duplicate_phone(member_id: int) -> FieldError:
+    return FieldError(
+        "phone",
+        "A member with this phone number is already enrolled.",
+        ErrorCode.DUPLICATE_PHONE,
+        to_global_id("Member", member_id),
+    )
+
+
+async def _values(
+    session: AsyncSession, checks: Checks, data: dict[str, Any], *, member_id: int | None = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "name" in data:
+        out["name"] = checks.text("name", data["name"], max_length=60, required=True)
+    if "phone" in data:
+        phone = checks.mobile("phone", data["phone"], required=True)
+        if phone is not None:
+            owner = await _existing_phone_owner(session, phone, member_id)
+            if owner is not None:
+                checks.errors.append(_duplicate_phone(owner))
+        out["phone"] = phone
+    if "birthday" in data:
+        checks.past_date("birthday", data["birthday"], earliest=EARLIEST_BIRTHDAY)
+        out["birthday"] = data["birthday"]
+    for key in ("gender", "tier", "status"):
+        if key in data:
+            if data[key] is None:
+                checks.add(key, f"{key} cannot be empty.", ErrorCode.REQUIRED)
+            out[key] = data[key]
+    for key in ("consent_phone", "consent_sms", "consent_wechat"):
+        if key in data:
+            if data[key] is None:
+                checks.add(key, f"{key} cannot be empty.", ErrorCode.REQUIRED)
+            out[key] = data[key]
+    if "preferences" in data:
+        out["preferences"] = _preferences(checks, data["preferences"])
+    if "tags" in data:
+        out["tags"] = checks.tags("tags", data["tags"], max_items=MAX_TAGS, max_length=30) or []
+    if "notes" in data:
+        out["notes"] = checks.text("notes", data["notes"], max_length=2000)
+    if "home_store_id" in data:
+        if data["home_store_id"] is None:
+            checks.add("home_store_id", "A member needs a home store.", ErrorCode.REQUIRED)
+        elif await session.get(Store, data["home_store_id"]) is None:
+            checks.add("home_store_id", "No such store.", ErrorCode.NOT_FOUND)
+        out["home_store_id"] = data["home_store_id"]
+    for key, roles in (
+        ("manager_id", (Role.VIP_MANAGER,)),
+        ("enrolled_by_id", tuple(Role)),
+    ):
+        if key in data:
+            staff_id = data[key]
+            if staff_id is not None:
+                staff = await session.get(Staff, staff_id)
+                if staff is None:
+                    checks.add(key, "No such staff member.", ErrorCode.NOT_FOUND)
+                elif staff.role not in roles:
+                    checks.add(key, "This person is not a VIP manager.", ErrorCode.INVALID)
+            out[key] = staff_id
+    if "enrolled_at" in data:
+        checks.not_future("enrolled_at", data["enrolled_at"])
+        out["enrolled_at"] = data["enrolled_at"]
+    return out
+
+
+async def enrol(session: AsyncSession, data: dict[str, Any]) -> Member:
+    """Enrol a new VIP member (辦理VIP); the phone number must be new."""
+    checks = Checks()
+    for required in ("name", "phone", "home_store_id"):
+        data.setdefault(required, None)
+    values = await _values(session, checks, data)
+    checks.raise_if_any()
+    values.setdefault("enrolled_at", None)
+    if values["enrolled_at"] is None:
+        values["enrolled_at"] = dt.datetime.now(dt.UTC)
+    member = Member(**{k: v for k, v in values.items() if v is not None})
+    session.add(member)
+    await _flush(session, member)
+    return member
+
+
+async def update(session: AsyncSession, member_id: int, data: dict[str, Any]) -> Member:
+    """Change the member fields that were sent."""
+    member = await session.get(Member, member_id)
+    if member is None:
+        raise DomainError.one("id", "No such member.", ErrorCode.NOT_FOUND)
+    if not data:
+        raise DomainError.one(None, "Nothing to update.", ErrorCode.NOTHING_TO_UPDATE)
+    checks = Checks()
+    values = await _values(session, checks, data, member_id=member_id)
+    checks.raise_if_any()
+    for key, value in values.items():
+        setattr(member, key, value)
+    await _flush(session, member)
+    return member
+
+
+async def _flush(session: AsyncSession, member: Member) -> None:
+    """Flush; a concurrent enrolment of the same phone still ends as DUPLICATE_PHONE."""
+    try:
+        await flush_checking_unique(
+            session, {"uq_member_phone": FieldError("phone", "duplicate", ErrorCode.DUPLICATE_PHONE)}
+        )
+    except DomainError as exc:
+        owner = await _existing_phone_owner(session, member.phone, member.id)
+        raise DomainError([_duplicate_phone(owner or 0)]) from exc
+    await session.refresh(member)
