@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.orm import QueryableAttribute
+from strawberry.dataloader import DataLoader
 
 
 async def rows_by_key(
-    session: AsyncSession, statement: Select[Any], key: ColumnElement[Any], keys: Sequence[Any]
+    session: AsyncSession, statement: Select[Any], key: QueryableAttribute[Any], keys: Sequence[Any]
 ) -> list[Row[Any] | None]:
     """Fetch one row per key (or None), in the order of `keys`."""
     result = await session.execute(statement.where(key.in_(set(keys))))
@@ -22,7 +23,7 @@ async def rows_by_key(
 
 
 async def row_lists_by_key(
-    session: AsyncSession, statement: Select[Any], key: ColumnElement[Any], keys: Sequence[Any]
+    session: AsyncSession, statement: Select[Any], key: QueryableAttribute[Any], keys: Sequence[Any]
 ) -> list[list[Row[Any]]]:
     """Fetch every row per key, keeping the statement's order, in the order of `keys`."""
     result = await session.execute(statement.where(key.in_(set(keys))))
@@ -30,3 +31,23 @@ async def row_lists_by_key(
     for row in result:
         grouped[row._mapping[key.key]].append(row)
     return [grouped.get(k, []) for k in keys]
+
+
+def row_loader(session: AsyncSession, statement: Select[Any], key: QueryableAttribute[Any]) -> DataLoader[Any, Any]:
+    """A DataLoader of one row (or None) per key, one statement per batch."""
+
+    async def load(keys: list[Any]) -> list[Any]:
+        return await rows_by_key(session, statement, key, keys)
+
+    return DataLoader(load_fn=load)
+
+
+def row_list_loader(
+    session: AsyncSession, statement: Select[Any], key: QueryableAttribute[Any]
+) -> DataLoader[Any, list[Any]]:
+    """A DataLoader of every row per key (in the statement's order), one statement per batch."""
+
+    async def load(keys: list[Any]) -> list[list[Any]]:
+        return await row_lists_by_key(session, statement, key, keys)
+
+    return DataLoader(load_fn=load)

@@ -20,6 +20,7 @@ class ErrorCode(enum.StrEnum):
     INVALID_STATE = "INVALID_STATE"
     INVALID_TRANSITION = "INVALID_TRANSITION"
     NOTHING_TO_UPDATE = "NOTHING_TO_UPDATE"
+    NO_CONSENT = "NO_CONSENT"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
 
 from crm.errors import RequestError
 
@@ -26,7 +26,7 @@ DEFAULT_PAGE_SIZE = 20
 class OrderKey:
     """One column of a sort order; the last key of every order must be unique (the id)."""
 
-    expr: ColumnElement[Any]
+    expr: SQLColumnExpression[Any]
     descending: bool = False
     decode: Callable[[Any], Any] = lambda v: v
 
@@ -117,7 +117,7 @@ async def paginate(
     paged = statement
     if after:
         paged = paged.where(_after(keys, decode_cursor(after, order_name, keys)))
-    sort_labels = [key.expr.label(f"_k{i}") for i, key in enumerate(keys)]
+    sort_labels: list[Any] = [key.expr.label(f"_k{i}") for i, key in enumerate(keys)]
     paged = paged.add_columns(*sort_labels).order_by(
         *[key.expr.desc() if key.descending else key.expr.asc() for key in keys]
     )

@@ -164,28 +164,48 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create a dealer.")
-    async def dealer_create(self, info: Info, input: DealerCreateInput) -> DealerPayload:  # noqa: A002
+    async def dealer_create(
+        self,
+        info: Info,
+        input_: Annotated[DealerCreateInput, strawberry.argument(name="input", description="The dealer to create.")],
+    ) -> DealerPayload:
         dealer, errors = await mutate(
-            info, lambda s: service.create_dealer(s, decode_ids(provided(input), _DEALER_IDS))
+            info, lambda s: service.create_dealer(s, decode_ids(provided(input_), _DEALER_IDS))
         )
         return DealerPayload(dealer=DealerType.from_row(dealer) if dealer else None, user_errors=errors)
 
     @strawberry.mutation(description="Change a dealer's details or profile.")
-    async def dealer_update(self, info: Info, input: DealerUpdateInput) -> DealerPayload:  # noqa: A002
-        data = provided(input)
+    async def dealer_update(
+        self,
+        info: Info,
+        input_: Annotated[
+            DealerUpdateInput, strawberry.argument(name="input", description="The dealer and the changes.")
+        ],
+    ) -> DealerPayload:
+        data = provided(input_)
         dealer, errors = await mutate(
             info, lambda s: service.update_dealer(s, pop_pk(data, "Dealer"), decode_ids(data, _DEALER_IDS))
         )
         return DealerPayload(dealer=DealerType.from_row(dealer) if dealer else None, user_errors=errors)
 
     @strawberry.mutation(description="Create a store.")
-    async def store_create(self, info: Info, input: StoreCreateInput) -> StorePayload:  # noqa: A002
-        store, errors = await mutate(info, lambda s: service.create_store(s, decode_ids(provided(input), _STORE_IDS)))
+    async def store_create(
+        self,
+        info: Info,
+        input_: Annotated[StoreCreateInput, strawberry.argument(name="input", description="The store to create.")],
+    ) -> StorePayload:
+        store, errors = await mutate(info, lambda s: service.create_store(s, decode_ids(provided(input_), _STORE_IDS)))
         return StorePayload(store=StoreType.from_row(store) if store else None, user_errors=errors)
 
     @strawberry.mutation(description="Change a store's details.")
-    async def store_update(self, info: Info, input: StoreUpdateInput) -> StorePayload:  # noqa: A002
-        data = provided(input)
+    async def store_update(
+        self,
+        info: Info,
+        input_: Annotated[
+            StoreUpdateInput, strawberry.argument(name="input", description="The store and the changes.")
+        ],
+    ) -> StorePayload:
+        data = provided(input_)
         store, errors = await mutate(
             info, lambda s: service.update_store(s, pop_pk(data, "Store"), decode_ids(data, _STORE_IDS))
         )

@@ -16,6 +16,7 @@ from crm.dealers import loaders as dealer_loaders
 from crm.feedback import loaders as feedback_loaders
 from crm.members import loaders as member_loaders
 from crm.staff import loaders as staff_loaders
+from crm.targets import loaders as target_loaders
 from crm.visits import loaders as visit_loaders
 
 
@@ -82,9 +83,11 @@ class Loaders:
         return feedback_loaders.events_by_feedback(self.session)
 
     @cached_property
-    def enrolled_by_target(self) -> DataLoader[Any, int]:
-        from crm.targets import loaders as target_loaders
+    def target_by_id(self) -> DataLoader[int, Any]:
+        return target_loaders.target_by_id(self.session)
 
+    @cached_property
+    def enrolled_by_target(self) -> DataLoader[Any, int]:
         return target_loaders.enrolled_by_target(self.session)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from crm import enums
+from crm.callbacks.service import CallbackOrder
 from crm.members.service import MemberOrder
 
 _DESCRIPTIONS = {
@@ -35,3 +36,4 @@ for _cls, _description in _DESCRIPTIONS.items():
     strawberry.enum(_cls, description=_description)
 
 strawberry.enum(MemberOrder, description="Sort order of a member list.")
+strawberry.enum(CallbackOrder, description="Sort order of a callback list.")

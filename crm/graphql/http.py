@@ -82,7 +82,7 @@ class GraphQLHandler:
     def __init__(
         self,
         schema: CrmSchema,
-        sessionmaker: async_sessionmaker[SerialSession],
+        sessionmaker: async_sessionmaker[SerialSession] | None,
         *,
         debug: bool,
         max_body_bytes: int,
@@ -144,6 +144,8 @@ class GraphQLHandler:
     async def _execute(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None, media_type: str
     ) -> Response:
+        if self.sessionmaker is None:
+            raise RuntimeError("the app's lifespan has not started")
         async with self.sessionmaker() as session:
             context = Context(session=session)
             result = await self.schema.execute(

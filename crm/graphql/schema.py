@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.base import get_object_definition
 
 import crm.graphql.enums  # noqa: F401  (registers enum descriptions before types use them)
 from crm.callbacks import schema as callbacks
@@ -26,6 +27,7 @@ from crm.members.types import MemberType
 from crm.staff import schema as staff
 from crm.staff.types import StaffType
 from crm.targets import schema as targets
+from crm.targets.types import EnrolmentTargetType
 from crm.visits import schema as visits
 from crm.visits.types import VisitType
 
@@ -38,6 +40,7 @@ NODE_TYPES: dict[str, tuple[Callable[[Loaders], Any], Callable[[Any], Node]]] = 
     "Visit": (lambda ld: ld.visit_by_id, VisitType.from_row),
     "Callback": (lambda ld: ld.callback_by_id, CallbackType.from_row),
     "Feedback": (lambda ld: ld.feedback_by_id, FeedbackType.from_row),
+    "EnrolmentTarget": (lambda ld: ld.target_by_id, EnrolmentTargetType.from_row),
 }
 
 
@@ -85,6 +88,12 @@ Mutation = merge_types(
 )
 
 
+get_object_definition(Query, strict=True).description = "Everything that can be read: lists, objects by ID."
+get_object_definition(
+    Mutation, strict=True
+).description = "Everything that can be changed; each mutation takes one input and returns userErrors."
+
+
 class CrmSchema(strawberry.Schema):
     """Schema whose errors are logged by the HTTP layer, with the request id, not here."""
 
@@ -97,7 +106,16 @@ def build_schema() -> CrmSchema:
     return CrmSchema(
         query=Query,
         mutation=Mutation,
-        types=[MemberType, StoreType, DealerType, StaffType, VisitType, CallbackType, FeedbackType],
+        types=[
+            MemberType,
+            StoreType,
+            DealerType,
+            StaffType,
+            VisitType,
+            CallbackType,
+            FeedbackType,
+            EnrolmentTargetType,
+        ],
         extensions=[lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
     )
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from crm.batch import rows_by_key
+from crm.batch import row_loader
 from crm.db import SerialSession
 from crm.members.models import Member
 from crm.members.service import member_query
@@ -14,8 +14,4 @@ from crm.members.service import member_query
 
 def member_by_id(session: SerialSession) -> DataLoader[int, Any]:
     """Load member rows by id."""
-
-    async def load(keys: list[int]) -> list[Any]:
-        return await rows_by_key(session, member_query(), Member.id, keys)
-
-    return DataLoader(load_fn=load)
+    return row_loader(session, member_query(), Member.id)

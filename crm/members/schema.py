@@ -166,12 +166,22 @@ class Mutation:
     @strawberry.mutation(
         description="Enrol a new VIP member (辦理VIP). A phone already enrolled gives DUPLICATE_PHONE."
     )
-    async def member_enrol(self, info: Info, input: MemberEnrolInput) -> MemberPayload:  # noqa: A002
-        member, errors = await mutate(info, lambda s: service.enrol(s, _member_data(provided(input))))
+    async def member_enrol(
+        self,
+        info: Info,
+        input_: Annotated[MemberEnrolInput, strawberry.argument(name="input", description="The member to enrol.")],
+    ) -> MemberPayload:
+        member, errors = await mutate(info, lambda s: service.enrol(s, _member_data(provided(input_))))
         return MemberPayload(member=MemberType.from_row(member) if member else None, user_errors=errors)
 
     @strawberry.mutation(description="Change a member's details, consent or preferences.")
-    async def member_update(self, info: Info, input: MemberUpdateInput) -> MemberPayload:  # noqa: A002
-        data = provided(input)
+    async def member_update(
+        self,
+        info: Info,
+        input_: Annotated[
+            MemberUpdateInput, strawberry.argument(name="input", description="The member and the changes.")
+        ],
+    ) -> MemberPayload:
+        data = provided(input_)
         member, errors = await mutate(info, lambda s: service.update(s, pop_pk(data, "Member"), _member_data(data)))
         return MemberPayload(member=MemberType.from_row(member) if member else None, user_errors=errors)

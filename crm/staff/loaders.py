@@ -6,7 +6,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from crm.batch import rows_by_key
+from crm.batch import row_loader
 from crm.db import SerialSession
 from crm.staff.models import Staff
 from crm.staff.service import base_query
@@ -14,8 +14,4 @@ from crm.staff.service import base_query
 
 def staff_by_id(session: SerialSession) -> DataLoader[int, Any]:
     """Load staff rows by id."""
-
-    async def load(keys: list[int]) -> list[Any]:
-        return await rows_by_key(session, base_query(), Staff.id, keys)
-
-    return DataLoader(load_fn=load)
+    return row_loader(session, base_query(), Staff.id)

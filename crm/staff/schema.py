@@ -83,13 +83,23 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create a staff account.")
-    async def staff_create(self, info: Info, input: StaffCreateInput) -> StaffPayload:  # noqa: A002
-        staff, errors = await mutate(info, lambda s: service.create(s, decode_ids(provided(input), _STAFF_IDS)))
+    async def staff_create(
+        self,
+        info: Info,
+        input_: Annotated[StaffCreateInput, strawberry.argument(name="input", description="The account to create.")],
+    ) -> StaffPayload:
+        staff, errors = await mutate(info, lambda s: service.create(s, decode_ids(provided(input_), _STAFF_IDS)))
         return StaffPayload(staff=StaffType.from_row(staff) if staff else None, user_errors=errors)
 
     @strawberry.mutation(description="Change a staff account.")
-    async def staff_update(self, info: Info, input: StaffUpdateInput) -> StaffPayload:  # noqa: A002
-        data = provided(input)
+    async def staff_update(
+        self,
+        info: Info,
+        input_: Annotated[
+            StaffUpdateInput, strawberry.argument(name="input", description="The account and the changes.")
+        ],
+    ) -> StaffPayload:
+        data = provided(input_)
         staff, errors = await mutate(
             info, lambda s: service.update(s, pop_pk(data, "Staff"), decode_ids(data, _STAFF_IDS))
         )

@@ -1,0 +1,124 @@
+"""Feedback (建議和投訴): listing and intake; the closed-loop steps build on the event table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.dealers.models import Dealer, Store
+from crm.enums import (
+    OPEN_FEEDBACK_STATUSES,
+    Department,
+    FeedbackChannel,
+    FeedbackKind,
+    FeedbackStatus,
+    PartyKind,
+)
+from crm.errors import DomainError, ErrorCode
+from crm.feedback.models import Feedback, FeedbackEvent
+from crm.members.models import Member
+from crm.members.service import business_day_start
+from crm.pagination import OrderKey, Page, as_datetime, paginate
+from crm.staff.models import Staff
+from crm.validation import Checks
+
+MAX_CONTENT = 4000
+
+
+def feedback_query() -> Select[Any]:
+    """Select feedback columns as plain rows."""
+    return select(*Feedback.__table__.c)
+
+
+def event_query() -> Select[Any]:
+    """Select feedback event columns as plain rows."""
+    return select(*FeedbackEvent.__table__.c)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackFilter:
+    status: FeedbackStatus | None = None
+    kind: FeedbackKind | None = None
+    channel: FeedbackChannel | None = None
+    department: Department | None = None
+    party_kind: PartyKind | None = None
+    member_id: int | None = None
+    dealer_id: int | None = None
+    store_id: int | None = None
+    open: bool | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+
+
+async def list_feedback(session: AsyncSession, flt: FeedbackFilter, *, first: int | None, after: str | None) -> Page:
+    """List feedback, newest first."""
+    stmt = feedback_query()
+    for column, value in (
+        (Feedback.status, flt.status),
+        (Feedback.kind, flt.kind),
+        (Feedback.channel, flt.channel),
+        (Feedback.department, flt.department),
+        (Feedback.party_kind, flt.party_kind),
+        (Feedback.member_id, flt.member_id),
+        (Feedback.dealer_id, flt.dealer_id),
+        (Feedback.store_id, flt.store_id),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if flt.open is not None:
+        is_open = Feedback.status.in_(OPEN_FEEDBACK_STATUSES)
+        stmt = stmt.where(is_open if flt.open else ~is_open)
+    if flt.received_from is not None:
+        stmt = stmt.where(Feedback.received_at >= business_day_start(flt.received_from))
+    if flt.received_to is not None:
+        stmt = stmt.where(Feedback.received_at < business_day_start(flt.received_to + dt.timedelta(days=1)))
+    keys = [OrderKey(Feedback.received_at, descending=True, decode=as_datetime), OrderKey(Feedback.id, descending=True)]
+    return await paginate(session, stmt, order_name="feedback", keys=keys, first=first, after=after)
+
+
+async def submit(session: AsyncSession, data: dict[str, Any]) -> Feedback:
+    """Take in feedback from a member or a dealer; it starts RECEIVED, with its first event."""
+    checks = Checks()
+    member_id, dealer_id = data.get("member_id"), data.get("dealer_id")
+    if (member_id is None) == (dealer_id is None):
+        raise DomainError.one(None, "Give either a member or a dealer.", ErrorCode.INVALID)
+    if member_id is not None and await session.get(Member, member_id) is None:
+        checks.add("member_id", "No such member.", ErrorCode.NOT_FOUND)
+    if dealer_id is not None and await session.get(Dealer, dealer_id) is None:
+        checks.add("dealer_id", "No such dealer.", ErrorCode.NOT_FOUND)
+    store_id = data.get("store_id")
+    if store_id is not None and await session.get(Store, store_id) is None:
+        checks.add("store_id", "No such store.", ErrorCode.NOT_FOUND)
+    received_by_id = data.get("received_by_id")
+    if received_by_id is not None and await session.get(Staff, received_by_id) is None:
+        checks.add("received_by_id", "No such staff member.", ErrorCode.NOT_FOUND)
+    content = checks.text("content", data.get("content"), max_length=MAX_CONTENT, required=True)
+    received_at = data.get("received_at") or dt.datetime.now(dt.UTC)
+    checks.not_future("received_at", received_at)
+    checks.raise_if_any()
+    feedback = Feedback(
+        party_kind=PartyKind.MEMBER if member_id is not None else PartyKind.DEALER,
+        member_id=member_id,
+        dealer_id=dealer_id,
+        store_id=store_id,
+        kind=data["kind"],
+        channel=data["channel"],
+        content=content,
+        status=FeedbackStatus.RECEIVED,
+        received_at=received_at,
+        received_by_id=received_by_id,
+    )
+    session.add(feedback)
+    await session.flush()
+    session.add(
+        FeedbackEvent(
+            feedback_id=feedback.id, from_status=None, to_status=FeedbackStatus.RECEIVED, actor_id=received_by_id
+        )
+    )
+    await session.flush()
+    await session.refresh(feedback)
+    return feedback

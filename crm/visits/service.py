@@ -1,0 +1,154 @@
+"""Visits: a member's store visit (with purchases) or a dealer's showroom visit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.dealers.models import Dealer, Store
+from crm.enums import DealerVisitPurpose, VisitKind
+from crm.errors import DomainError, ErrorCode
+from crm.members.models import Member
+from crm.members.service import business_day_start
+from crm.pagination import OrderKey, Page, as_datetime, paginate
+from crm.staff.models import Staff
+from crm.validation import Checks
+from crm.visits.models import Visit
+
+MAX_AMOUNT = decimal.Decimal("1000000")
+MAX_ITEMS = 50
+MAX_QUANTITY = 100000
+
+
+def visit_query() -> Select[Any]:
+    """Select visit columns as plain rows."""
+    return select(*Visit.__table__.c)
+
+
+@dataclass(frozen=True, slots=True)
+class VisitFilter:
+    kind: VisitKind | None = None
+    member_id: int | None = None
+    store_id: int | None = None
+    dealer_id: int | None = None
+    purpose: DealerVisitPurpose | None = None
+    visited_from: dt.date | None = None
+    visited_to: dt.date | None = None
+
+
+async def list_visits(session: AsyncSession, flt: VisitFilter, *, first: int | None, after: str | None) -> Page:
+    """List visits, newest first."""
+    stmt = visit_query()
+    for column, value in (
+        (Visit.kind, flt.kind),
+        (Visit.member_id, flt.member_id),
+        (Visit.store_id, flt.store_id),
+        (Visit.dealer_id, flt.dealer_id),
+        (Visit.purpose, flt.purpose),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if flt.visited_from is not None:
+        stmt = stmt.where(Visit.visited_at >= business_day_start(flt.visited_from))
+    if flt.visited_to is not None:
+        stmt = stmt.where(Visit.visited_at < business_day_start(flt.visited_to + dt.timedelta(days=1)))
+    keys = [OrderKey(Visit.visited_at, descending=True, decode=as_datetime), OrderKey(Visit.id, descending=True)]
+    return await paginate(session, stmt, order_name="visit", keys=keys, first=first, after=after)
+
+
+def _items(checks: Checks, raw: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    if not raw:
+        return []
+    if len(raw) > MAX_ITEMS:
+        checks.add("items", f"A visit may list at most {MAX_ITEMS} items.", ErrorCode.OUT_OF_RANGE)
+        return []
+    out = []
+    for i, item in enumerate(raw):
+        name = checks.text(f"items.{i}.name", item.get("name"), max_length=100, required=True)
+        sku = checks.text(f"items.{i}.sku", item.get("sku"), max_length=40)
+        quantity = item.get("quantity", 1)
+        checks.int_range(f"items.{i}.quantity", quantity, 1, 1000)
+        amount = item.get("amount")
+        checks.money(f"items.{i}.amount", amount, maximum=MAX_AMOUNT)
+        out.append(
+            {"name": name, "sku": sku, "quantity": quantity, "amount": str(amount) if amount is not None else None}
+        )
+    return out
+
+
+async def record(session: AsyncSession, data: dict[str, Any]) -> Visit:
+    """Record a visit; a member's visit also moves the member's last visit forward."""
+    checks = Checks()
+    member_id, dealer_id = data.get("member_id"), data.get("dealer_id")
+    if (member_id is None) == (dealer_id is None):
+        raise DomainError.one(None, "Give either a member or a dealer.", ErrorCode.INVALID)
+    visited_at = data.get("visited_at") or dt.datetime.now(dt.UTC)
+    checks.not_future("visited_at", visited_at)
+    notes = checks.text("notes", data.get("notes"), max_length=2000)
+    recorded_by_id = data.get("recorded_by_id")
+    if recorded_by_id is not None and await session.get(Staff, recorded_by_id) is None:
+        checks.add("recorded_by_id", "No such staff member.", ErrorCode.NOT_FOUND)
+    values: dict[str, Any] = {"visited_at": visited_at, "notes": notes, "recorded_by_id": recorded_by_id}
+    if member_id is not None:
+        for key in ("purpose", "quantity"):
+            if data.get(key) is not None:
+                checks.add(key, f"{key} applies to dealer visits only.", ErrorCode.INVALID)
+        member = await session.get(Member, member_id)
+        if member is None:
+            checks.add("member_id", "No such member.", ErrorCode.NOT_FOUND)
+        store_id = data.get("store_id") or (member.home_store_id if member else None)
+        if data.get("store_id") is not None and await session.get(Store, store_id) is None:
+            checks.add("store_id", "No such store.", ErrorCode.NOT_FOUND)
+        amount = data.get("purchase_amount")
+        checks.money("purchase_amount", amount, maximum=MAX_AMOUNT)
+        items = _items(checks, data.get("items"))
+        item_count = data.get("item_count")
+        if item_count is None:
+            item_count = sum(int(i["quantity"] or 0) for i in items)
+        checks.int_range("item_count", item_count, 0, MAX_QUANTITY)
+        values |= {
+            "kind": VisitKind.MEMBER_STORE,
+            "member_id": member_id,
+            "store_id": store_id,
+            "purchase_amount": amount,
+            "items": items,
+            "item_count": item_count,
+        }
+    else:
+        for key in ("purchase_amount", "items", "item_count"):
+            if data.get(key):
+                checks.add(key, f"{key} applies to member visits only.", ErrorCode.INVALID)
+        if await session.get(Dealer, dealer_id) is None:
+            checks.add("dealer_id", "No such dealer.", ErrorCode.NOT_FOUND)
+        if data.get("purpose") is None:
+            checks.add("purpose", "A dealer visit needs its purpose.", ErrorCode.REQUIRED)
+        quantity = data.get("quantity")
+        checks.int_range("quantity", quantity, 0, MAX_QUANTITY)
+        store_id = data.get("store_id")
+        if store_id is not None and await session.get(Store, store_id) is None:
+            checks.add("store_id", "No such store.", ErrorCode.NOT_FOUND)
+        values |= {
+            "kind": VisitKind.DEALER_SHOWROOM,
+            "dealer_id": dealer_id,
+            "store_id": store_id,
+            "purpose": data.get("purpose"),
+            "quantity": quantity,
+        }
+    checks.raise_if_any()
+    visit = Visit(**values)
+    session.add(visit)
+    await session.flush()
+    if member_id is not None:
+        await session.execute(
+            update(Member)
+            .where(Member.id == member_id)
+            .values(last_visit_at=func.greatest(func.coalesce(Member.last_visit_at, visited_at), visited_at))
+            .execution_options(synchronize_session=False)
+        )
+    await session.refresh(visit)
+    return visit
