@@ -1,0 +1,84 @@
+"""The Starlette application: /graphql, /healthz and the frontend."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from strawberry.http.ides import get_graphql_ide_html
+
+from crm.config import Settings
+from crm.db import SerialSession, make_engine, make_sessionmaker
+from crm.graphql.http import GraphQLHandler
+from crm.graphql.schema import schema
+
+log = logging.getLogger("crm.app")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database_url: str | None = None,
+    sessionmaker: async_sessionmaker[SerialSession] | None = None,
+    on_shutdown: Callable[[], None] | None = None,
+) -> Starlette:
+    """Build the app; the engine is made from `database_url` unless a sessionmaker is given (tests)."""
+    state: dict[str, Any] = {"sessionmaker": sessionmaker}
+    engine: AsyncEngine | None = None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        nonlocal engine
+        if state["sessionmaker"] is None:
+            url = database_url or settings.database_url
+            if url is None:
+                raise RuntimeError("create_app needs a database URL or a sessionmaker")
+            engine = make_engine(settings, url)
+            state["sessionmaker"] = make_sessionmaker(engine)
+            handler.sessionmaker = state["sessionmaker"]
+        try:
+            yield
+        finally:
+            if engine is not None:
+                await engine.dispose()
+            # uvicorn re-raises SIGTERM after shutdown, so code after server.run()
+            # never runs: the embedded database is stopped here instead.
+            if on_shutdown is not None:
+                on_shutdown()
+
+    handler = GraphQLHandler(
+        schema,
+        sessionmaker,  # None until the lifespan makes the engine
+        debug=settings.debug,
+        max_body_bytes=settings.max_body_bytes,
+        graphiql_html=get_graphql_ide_html() if settings.debug else None,
+    )
+
+    async def healthz(request: Request) -> Response:
+        try:
+            async with state["sessionmaker"]() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("health check failed")
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    routes: list[Route | Mount] = [
+        Route("/graphql", handler.handle, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    frontend = settings.frontend_dir / "dist"
+    if not frontend.is_dir():
+        frontend = settings.frontend_dir / "public"
+    if frontend.is_dir():
+        routes.append(Mount("/", StaticFiles(directory=frontend, html=True), name="frontend"))
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,144 @@
+"""The `crm` command: serve, migrate, seed, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from crm.config import PROJECT_ROOT, Settings
+from crm.embedded import EmbeddedPostgres
+
+SCHEMA_PATH = PROJECT_ROOT / "schema" / "schema.graphql"
+
+
+class Database:
+    """The database to use: DATABASE_URL, or the embedded server in the data folder."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedded: EmbeddedPostgres | None = None
+        self.url = settings.database_url
+
+    def __enter__(self) -> Database:
+        if self.url is None:
+            self.embedded = EmbeddedPostgres(self.settings.data_dir)
+            self.url = self.embedded.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the embedded server, if one was started."""
+        if self.embedded is not None:
+            self.embedded.stop()
+            self.embedded = None
+
+
+def _seed(url: str, members: int, reset: bool, only_if_empty: bool) -> None:
+    from crm.seed import SeedError, seed
+
+    try:
+        report = asyncio.run(seed(url, members=members, reset=reset))
+    except SeedError as exc:
+        if only_if_empty:
+            print("demo data already present; not seeding again", file=sys.stderr)
+            return
+        raise SystemExit(f"seed: {exc}") from exc
+    total = ", ".join(f"{name} {count}" for name, count in report.counts.items())
+    print(f"seeded in {report.seconds:.1f}s: {total}", file=sys.stderr)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    from crm.app import create_app
+    from crm.migrate import upgrade
+
+    db = Database(settings).__enter__()
+    try:
+        assert db.url is not None
+        upgrade(db.url)
+        if args.demo:
+            _seed(db.url, args.members, reset=False, only_if_empty=True)
+        app = create_app(settings, database_url=db.url, on_shutdown=db.stop)
+    except BaseException:
+        db.stop()
+        raise
+    print(f"CRM listening on http://{settings.host}:{settings.port}/ (GraphQL at /graphql)", file=sys.stderr)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", workers=None)
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
+    from crm.migrate import downgrade, upgrade
+
+    with Database(settings) as db:
+        assert db.url is not None
+        if args.revision.startswith("-") or args.revision == "base":
+            downgrade(db.url, args.revision)
+        else:
+            upgrade(db.url, args.revision)
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> None:
+    from crm.migrate import upgrade
+
+    with Database(settings) as db:
+        assert db.url is not None
+        upgrade(db.url)
+        _seed(db.url, args.members, reset=args.reset, only_if_empty=False)
+
+
+def export_schema_text() -> str:
+    """Return the schema in SDL, as committed in schema/schema.graphql."""
+    from crm.graphql.schema import schema
+
+    return schema.as_str() + "\n"
+
+
+def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> None:
+    text = export_schema_text()
+    target = Path(args.output)
+    if args.check:
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            raise SystemExit(f"{target} is out of date: run `crm export-schema`")
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and run one command."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="crm", description="VIP and dealer CRM")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API and web app (embedded PostgreSQL without DATABASE_URL)")
+    serve.add_argument("--demo", action="store_true", help="load demo data first if the database is empty")
+    serve.add_argument("--members", type=int, default=2000, help="demo size in members (default 2000)")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply migrations (or revert: 'base', '-1')")
+    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.set_defaults(func=cmd_migrate)
+
+    seed = sub.add_parser("seed", help="load deterministic demo data")
+    seed.add_argument("--members", type=int, default=2000, help="how many members (default 2000)")
+    seed.add_argument("--reset", action="store_true", help="empty every table first")
+    seed.set_defaults(func=cmd_seed)
+
+    export = sub.add_parser("export-schema", help="write schema/schema.graphql from the code")
+    export.add_argument("--output", default=str(SCHEMA_PATH))
+    export.add_argument("--check", action="store_true", help="fail if the committed file differs")
+    export.set_defaults(func=cmd_export_schema)
+
+    args = parser.parse_args(argv)
+    args.func(args, Settings.from_env())
+
+
+if __name__ == "__main__":
+    main()
