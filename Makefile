@@ -1,0 +1,25 @@
+# The two commands of the README, and a few helpers.
+# uv is installed with pip when missing, pinned like everything else.
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+
+.PHONY: demo test install lint schema bench
+
+install:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) sync --frozen
+
+demo: install
+	$(UV) run crm serve --demo
+
+lint: install
+	$(UV) run ruff check crm tests migrations
+	$(UV) run ruff format --check crm tests migrations
+	$(UV) run mypy
+
+test: lint
+	$(UV) run crm export-schema --check
+	$(UV) run pytest
+
+schema: install
+	$(UV) run crm export-schema

@@ -1,0 +1,62 @@
+"""The committed GraphQL contract: no drift, every description present, every operation valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType, parse, validate
+
+from crm.cli import SCHEMA_PATH, export_schema_text
+from crm.config import PROJECT_ROOT
+from crm.graphql.schema import schema
+
+OPERATIONS = PROJECT_ROOT / "schema" / "operations"
+
+
+def test_committed_schema_matches_the_code():
+    # given
+    committed = SCHEMA_PATH.read_text(encoding="utf-8")
+    # when
+    generated = export_schema_text()
+    # then
+    assert committed == generated, "schema/schema.graphql is stale: run `make schema`"
+
+
+def test_every_type_field_and_argument_has_a_description():
+    # given
+    missing: list[str] = []
+    gql_schema = schema._schema
+    # when
+    for name, type_ in gql_schema.type_map.items():
+        if name.startswith("__") or name in {"String", "Int", "Float", "Boolean", "ID"}:
+            continue
+        if not type_.description:
+            missing.append(name)
+        if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
+            for field_name, field in type_.fields.items():
+                if not field.description:
+                    missing.append(f"{name}.{field_name}")
+                for arg_name, arg in getattr(field, "args", {}).items():
+                    if not arg.description:
+                        missing.append(f"{name}.{field_name}({arg_name})")
+        if isinstance(type_, GraphQLEnumType):
+            continue
+    # then
+    assert missing == []
+
+
+def _operation_files() -> list[Path]:
+    return sorted(OPERATIONS.rglob("*.graphql"))
+
+
+def test_client_operations_validate_against_the_schema():
+    # given
+    files = _operation_files()
+    assert files, "schema/operations/ holds the documents clients send"
+    # when
+    problems = {
+        str(path.relative_to(OPERATIONS)): [e.message for e in validate(schema._schema, parse(path.read_text()))]
+        for path in files
+    }
+    # then
+    assert {k: v for k, v in problems.items() if v} == {}
