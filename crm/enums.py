@@ -157,15 +157,6 @@ class TargetScope(enum.StrEnum):
     REGION = "REGION"
 
 
-OPEN_FEEDBACK_STATUSES = (
-    FeedbackStatus.RECEIVED,
-    FeedbackStatus.ASSESSED,
-    FeedbackStatus.INVESTIGATING,
-    FeedbackStatus.SOLUTION_PROPOSED,
-    FeedbackStatus.RESOLVED,
-)
-
-
 def check_in(column: str, enum_cls: type[enum.StrEnum]) -> str:
     """Return a SQL CHECK expression limiting a text column to an enum's values."""
     values = ", ".join(f"'{m.value}'" for m in enum_cls)

@@ -121,7 +121,7 @@ async def paginate(
     paged = paged.add_columns(*sort_labels).order_by(
         *[key.expr.desc() if key.descending else key.expr.asc() for key in keys]
     )
-    rows = list((await session.execute(paged.limit(size + 1))).all()) if size else []
+    rows = list((await session.execute(paged.limit(size + 1))).all())
     has_next = len(rows) > size
     rows = rows[:size]
     width = len(keys)

@@ -10,15 +10,12 @@ from typing import TypeVar
 
 import phonenumbers
 
-from crm.config import BUSINESS_TZ
+from crm.businesstime import today
 from crm.errors import DomainError, ErrorCode, FieldError
 
 E = TypeVar("E", bound=enum.Enum)
 
-
-def today() -> dt.date:
-    """Return today's date in the business time zone (Asia/Shanghai)."""
-    return dt.datetime.now(BUSINESS_TZ).date()
+__all__ = ["Checks", "normalise_mobile", "today"]
 
 
 def normalise_mobile(raw: str) -> str | None:
@@ -70,6 +67,8 @@ class Checks:
             return None
         if len(value) > max_length:
             self.add(field, f"{field} must be at most {max_length} characters.", ErrorCode.TOO_LONG)
+        if "\x00" in value:
+            self.add(field, f"{field} must not contain NUL characters.", ErrorCode.INVALID)
         return value
 
     def mobile(self, field: str, value: str | None, *, required: bool = False) -> str | None:
@@ -96,14 +95,21 @@ class Checks:
         elif earliest is not None and value < earliest:
             self.add(field, f"{field} must not be before {earliest.isoformat()}.", ErrorCode.INVALID_DATE)
 
-    def not_future(self, field: str, value: dt.datetime | None) -> None:
-        """Check that a moment is not in the future (a little clock skew allowed)."""
+    def not_future(self, field: str, value: dt.datetime | None) -> dt.datetime | None:
+        """Check a moment carries a zone and is not in the future (some clock skew allowed); return it in UTC."""
         if value is None:
-            return
+            return None
         if value.tzinfo is None:
             self.add(field, f"{field} must carry a time zone.", ErrorCode.INVALID_DATE)
-        elif value > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+            return value
+        try:
+            value = value.astimezone(dt.UTC)
+        except OverflowError:
+            self.add(field, f"{field} is out of range.", ErrorCode.INVALID_DATE)
+            return value
+        if value > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
             self.add(field, f"{field} must not be in the future.", ErrorCode.INVALID_DATE)
+        return value
 
     def money(self, field: str, value: decimal.Decimal | None, *, maximum: decimal.Decimal) -> None:
         """Check a CNY amount: not negative, at most two decimals, below a sane ceiling."""

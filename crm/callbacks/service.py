@@ -149,8 +149,12 @@ async def create(session: AsyncSession, data: dict[str, Any]) -> Callback:
     if dealer_id is not None and await session.get(Dealer, dealer_id) is None:
         checks.add("dealer_id", "No such dealer.", ErrorCode.NOT_FOUND)
     feedback_id = data.get("feedback_id")
-    if feedback_id is not None and await session.get(Feedback, feedback_id) is None:
-        checks.add("feedback_id", "No such feedback.", ErrorCode.NOT_FOUND)
+    if feedback_id is not None:
+        feedback = await session.get(Feedback, feedback_id)
+        if feedback is None:
+            checks.add("feedback_id", "No such feedback.", ErrorCode.NOT_FOUND)
+        elif (feedback.member_id, feedback.dealer_id) != (member_id, dealer_id):
+            checks.add("feedback_id", "This feedback came from someone else.", ErrorCode.INVALID)
     await _assignee(session, checks, values.get("assignee_id"))
     if not checks.has("member_id"):
         await _check_consent(session, checks, member_id, values.get("channel"))

@@ -8,14 +8,11 @@ from strawberry.dataloader import DataLoader
 
 from crm.batch import row_list_loader, row_loader
 from crm.db import SerialSession
-from crm.enums import OPEN_FEEDBACK_STATUSES
 from crm.feedback.models import Feedback, FeedbackEvent
-from crm.feedback.service import event_query, feedback_query
+from crm.feedback.service import OPEN_STATUSES, event_query, feedback_query
 
 _OPEN = (
-    feedback_query()
-    .where(Feedback.status.in_(OPEN_FEEDBACK_STATUSES))
-    .order_by(Feedback.received_at.desc(), Feedback.id.desc())
+    feedback_query().where(Feedback.status.in_(OPEN_STATUSES)).order_by(Feedback.received_at.desc(), Feedback.id.desc())
 )
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.businesstime import within_days
 from crm.dealers.models import Dealer, Store
 from crm.enums import (
-    OPEN_FEEDBACK_STATUSES,
     Department,
     FeedbackChannel,
     FeedbackKind,
@@ -21,12 +21,15 @@ from crm.enums import (
 from crm.errors import DomainError, ErrorCode
 from crm.feedback.models import Feedback, FeedbackEvent
 from crm.members.models import Member
-from crm.members.service import business_day_start
 from crm.pagination import OrderKey, Page, as_datetime, paginate
 from crm.staff.models import Staff
 from crm.validation import Checks
 
 MAX_CONTENT = 4000
+# The loop ends when a complaint is closed after its review, or found not upheld. Every other
+# status, RETURN_VISIT_DONE included (it still awaits the closing review), is open.
+FINAL_STATUSES = (FeedbackStatus.NOT_UPHELD, FeedbackStatus.CLOSED)
+OPEN_STATUSES = tuple(s for s in FeedbackStatus if s not in FINAL_STATUSES)
 
 
 def feedback_query() -> Select[Any]:
@@ -70,12 +73,9 @@ async def list_feedback(session: AsyncSession, flt: FeedbackFilter, *, first: in
         if value is not None:
             stmt = stmt.where(column == value)
     if flt.open is not None:
-        is_open = Feedback.status.in_(OPEN_FEEDBACK_STATUSES)
+        is_open = Feedback.status.in_(OPEN_STATUSES)
         stmt = stmt.where(is_open if flt.open else ~is_open)
-    if flt.received_from is not None:
-        stmt = stmt.where(Feedback.received_at >= business_day_start(flt.received_from))
-    if flt.received_to is not None:
-        stmt = stmt.where(Feedback.received_at < business_day_start(flt.received_to + dt.timedelta(days=1)))
+    stmt = stmt.where(*within_days(Feedback.received_at, flt.received_from, flt.received_to))
     keys = [OrderKey(Feedback.received_at, descending=True, decode=as_datetime), OrderKey(Feedback.id, descending=True)]
     return await paginate(session, stmt, order_name="feedback", keys=keys, first=first, after=after)
 
@@ -98,7 +98,7 @@ async def submit(session: AsyncSession, data: dict[str, Any]) -> Feedback:
         checks.add("received_by_id", "No such staff member.", ErrorCode.NOT_FOUND)
     content = checks.text("content", data.get("content"), max_length=MAX_CONTENT, required=True)
     received_at = data.get("received_at") or dt.datetime.now(dt.UTC)
-    checks.not_future("received_at", received_at)
+    received_at = checks.not_future("received_at", received_at)
     checks.raise_if_any()
     feedback = Feedback(
         party_kind=PartyKind.MEMBER if member_id is not None else PartyKind.DEALER,
@@ -116,7 +116,11 @@ async def submit(session: AsyncSession, data: dict[str, Any]) -> Feedback:
     await session.flush()
     session.add(
         FeedbackEvent(
-            feedback_id=feedback.id, from_status=None, to_status=FeedbackStatus.RECEIVED, actor_id=received_by_id
+            feedback_id=feedback.id,
+            from_status=None,
+            to_status=FeedbackStatus.RECEIVED,
+            actor_id=received_by_id,
+            created_at=received_at,  # the intake step happened when the feedback came in
         )
     )
     await session.flush()

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLSyntaxError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -23,6 +24,7 @@ log = logging.getLogger("crm.graphql")
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 MASKED_MESSAGE = "Unexpected error."
+NUL_IN_TEXT = "22021"  # PostgreSQL text cannot hold U+0000; a filter string carrying one is the client's error
 
 
 class BadRequest(Exception):
@@ -170,6 +172,10 @@ class GraphQLHandler:
             return formatted
         if isinstance(original, RequestError):
             formatted["extensions"] = {"code": original.code}
+            return formatted
+        if isinstance(original, DBAPIError) and getattr(original.orig, "sqlstate", None) == NUL_IN_TEXT:
+            formatted["message"] = "Text must not contain NUL characters."
+            formatted["extensions"] = {"code": "INVALID_TEXT"}
             return formatted
         log.error("request %s: unexpected error at %s", request_id, error.path, exc_info=original)
         formatted["message"] = MASKED_MESSAGE

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.config import BUSINESS_TZ
+from crm.businesstime import business_day_start, within_days
 from crm.db import flush_checking_unique
 from crm.dealers.models import Store
 from crm.enums import MemberStatus, MemberTier, Role
@@ -37,11 +37,6 @@ class MemberOrder(enum.Enum):
 def member_query() -> Select[Any]:
     """Select member columns as plain rows."""
     return select(*Member.__table__.c)
-
-
-def business_day_start(day: dt.date) -> dt.datetime:
-    """Return the UTC instant at which a business day (Asia/Shanghai) starts."""
-    return dt.datetime.combine(day, dt.time(), BUSINESS_TZ).astimezone(dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +96,7 @@ async def list_members(
         stmt = stmt.where(Member.status == flt.status)
     if flt.manager_id is not None:
         stmt = stmt.where(Member.manager_id == flt.manager_id)
-    if flt.enrolled_from is not None:
-        stmt = stmt.where(Member.enrolled_at >= business_day_start(flt.enrolled_from))
-    if flt.enrolled_to is not None:
-        stmt = stmt.where(Member.enrolled_at < business_day_start(flt.enrolled_to + dt.timedelta(days=1)))
+    stmt = stmt.where(*within_days(Member.enrolled_at, flt.enrolled_from, flt.enrolled_to))
     if flt.last_visit_before is not None:
         cutoff = business_day_start(flt.last_visit_before)
         stmt = stmt.where((Member.last_visit_at < cutoff) | Member.last_visit_at.is_(None))
@@ -202,8 +194,7 @@ async def _values(
                     checks.add(key, "This person is not a VIP manager.", ErrorCode.INVALID)
             out[key] = staff_id
     if "enrolled_at" in data:
-        checks.not_future("enrolled_at", data["enrolled_at"])
-        out["enrolled_at"] = data["enrolled_at"]
+        out["enrolled_at"] = checks.not_future("enrolled_at", data["enrolled_at"])
     return out
 
 

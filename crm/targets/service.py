@@ -12,12 +12,12 @@ from sqlalchemy import Select, String, cast, func, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.businesstime import business_day_start
 from crm.config import BUSINESS_TZ
 from crm.dealers.models import Dealer, Store
 from crm.enums import Region, TargetScope
 from crm.errors import DomainError, ErrorCode
 from crm.members.models import Member
-from crm.members.service import business_day_start
 from crm.pagination import OrderKey, Page, paginate
 from crm.staff.models import Staff
 from crm.targets.models import EnrolmentTarget
@@ -26,7 +26,7 @@ from crm.validation import Checks, today
 MAX_TARGET = 1_000_000
 MONTHS_AHEAD = 24
 EARLIEST_MONTH = dt.date(2000, 1, 1)
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 def target_query() -> Select[Any]:
@@ -37,7 +37,7 @@ def target_query() -> Select[Any]:
 def parse_month(raw: str) -> dt.date:
     """Turn 'YYYY-MM' into the first day of that month, or raise INVALID_DATE."""
     match = _MONTH.match(raw.strip())
-    if match is None or not 1 <= int(match.group(2)) <= 12:
+    if match is None or int(match.group(1)) < dt.MINYEAR or not 1 <= int(match.group(2)) <= 12:
         raise DomainError.one("month", "Give the month as YYYY-MM, e.g. 2026-11.", ErrorCode.INVALID_DATE)
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 

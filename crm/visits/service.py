@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.businesstime import within_days
 from crm.dealers.models import Dealer, Store
 from crm.enums import DealerVisitPurpose, VisitKind
 from crm.errors import DomainError, ErrorCode
 from crm.members.models import Member
-from crm.members.service import business_day_start
 from crm.pagination import OrderKey, Page, as_datetime, paginate
 from crm.staff.models import Staff
 from crm.validation import Checks
@@ -23,6 +23,7 @@ from crm.visits.models import Visit
 MAX_AMOUNT = decimal.Decimal("1000000")
 MAX_ITEMS = 50
 MAX_QUANTITY = 100000
+CENT = decimal.Decimal("0.01")
 
 
 def visit_query() -> Select[Any]:
@@ -53,10 +54,7 @@ async def list_visits(session: AsyncSession, flt: VisitFilter, *, first: int | N
     ):
         if value is not None:
             stmt = stmt.where(column == value)
-    if flt.visited_from is not None:
-        stmt = stmt.where(Visit.visited_at >= business_day_start(flt.visited_from))
-    if flt.visited_to is not None:
-        stmt = stmt.where(Visit.visited_at < business_day_start(flt.visited_to + dt.timedelta(days=1)))
+    stmt = stmt.where(*within_days(Visit.visited_at, flt.visited_from, flt.visited_to))
     keys = [OrderKey(Visit.visited_at, descending=True, decode=as_datetime), OrderKey(Visit.id, descending=True)]
     return await paginate(session, stmt, order_name="visit", keys=keys, first=first, after=after)
 
@@ -75,6 +73,9 @@ def _items(checks: Checks, raw: list[dict[str, Any]] | None) -> list[dict[str, A
         checks.int_range(f"items.{i}.quantity", quantity, 1, 1000)
         amount = item.get("amount")
         checks.money(f"items.{i}.amount", amount, maximum=MAX_AMOUNT)
+        if amount is not None and not checks.has(f"items.{i}.amount"):
+            # Kept as JSON text: store it with two decimals, as purchase_amount is ("1E+2", "-0" -> "100.00", "0.00").
+            amount = (amount + 0).quantize(CENT)
         out.append(
             {"name": name, "sku": sku, "quantity": quantity, "amount": str(amount) if amount is not None else None}
         )
@@ -88,7 +89,7 @@ async def record(session: AsyncSession, data: dict[str, Any]) -> Visit:
     if (member_id is None) == (dealer_id is None):
         raise DomainError.one(None, "Give either a member or a dealer.", ErrorCode.INVALID)
     visited_at = data.get("visited_at") or dt.datetime.now(dt.UTC)
-    checks.not_future("visited_at", visited_at)
+    visited_at = checks.not_future("visited_at", visited_at)
     notes = checks.text("notes", data.get("notes"), max_length=2000)
     recorded_by_id = data.get("recorded_by_id")
     if recorded_by_id is not None and await session.get(Staff, recorded_by_id) is None:
@@ -121,7 +122,7 @@ async def record(session: AsyncSession, data: dict[str, Any]) -> Visit:
         }
     else:
         for key in ("purchase_amount", "items", "item_count"):
-            if data.get(key):
+            if data.get(key) not in (None, []):
                 checks.add(key, f"{key} applies to member visits only.", ErrorCode.INVALID)
         if await session.get(Dealer, dealer_id) is None:
             checks.add("dealer_id", "No such dealer.", ErrorCode.NOT_FOUND)
