@@ -19,7 +19,7 @@ lint: install
 
 test: lint
 	$(UV) run crm export-schema --check
-	$(UV) run pytest
+	$(UV) run pytest $(PYTEST_ARGS)
 
 schema: install
 	$(UV) run crm export-schema

@@ -300,3 +300,46 @@ async def test_page_size_bounds_and_bad_cursor(gql):
     assert negative["errors"][0]["extensions"]["code"] == "INVALID_PAGE_SIZE"
     assert bad_cursor["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
     assert other_order["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
+
+
+async def test_first_zero_counts_without_rows_and_still_says_more_follow(gql, session):
+    # given
+    store = await make_store(session)
+    await make_member(session, store=store)
+    # when
+    data = await gql(LIST, {"filter": {"storeId": gid("Store", store.id)}, "first": 0})
+    # then
+    page = data["members"]
+    assert page["edges"] == []
+    assert page["totalCount"] == 1
+    assert page["pageInfo"]["hasNextPage"] is True
+
+
+async def test_day_filters_at_the_ends_of_the_calendar_do_not_fail(gql, session):
+    # given
+    store = await make_store(session)
+    await make_member(session, store=store)
+    base = {"storeId": gid("Store", store.id)}
+    # when
+    widest = await gql(LIST, {"filter": {**base, "enrolledFrom": "0001-01-01", "enrolledTo": "9999-12-31"}})
+    never = await gql(LIST, {"filter": {**base, "lastVisitBefore": "0001-01-01"}})
+    # then
+    assert widest["members"]["totalCount"] == 1
+    assert never["members"]["totalCount"] == 1  # never visited
+
+
+async def test_nul_characters_are_refused_not_crashing(gql, session):
+    # given
+    store = await make_store(session)
+    before = await _count(session)
+    # when
+    enrol = await gql(
+        ENROL, {"input": {"name": "王\x00紅", "phone": "13800138000", "homeStoreId": gid("Store", store.id)}}
+    )
+    search = await gql.raw(LIST, {"filter": {"search": "王\x00"}})
+    # then
+    assert enrol["memberEnrol"]["member"] is None
+    assert [(e["field"], e["code"]) for e in enrol["memberEnrol"]["userErrors"]] == [("name", "INVALID")]
+    assert await _count(session) == before
+    assert search["errors"][0]["extensions"]["code"] == "INVALID_TEXT"
+    assert "Unexpected" not in search["errors"][0]["message"]
