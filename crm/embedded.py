@@ -36,7 +36,9 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Stop the server if this process started it."""
         if self._server is not None:
-            self._server.cleanup_mode = "stop"
             self._server.stop()
+            # pgserver's own atexit hook then only forgets this process; with a
+            # cleanup mode it would run `pg_ctl stop` a second time and fail noisily.
+            self._server.cleanup_mode = None
             self._server = None
             log.info("embedded PostgreSQL stopped")
