@@ -1,4 +1,4 @@
-"""The `crm` command: serve, migrate, seed, export-schema."""
+"""The `crm` command: serve, migrate, seed, export-schema, create-user, permissions."""
 
 from __future__ import annotations
 
@@ -111,6 +111,52 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> None:
     print(f"wrote {target}", file=sys.stderr)
 
 
+async def _create_user(url: str, username: str, display_name: str, role: str, password: str) -> str:
+    from crm.auth.actor import Actor
+    from crm.db import make_engine, make_sessionmaker
+    from crm.enums import Role
+    from crm.errors import DomainError
+    from crm.staff import service
+
+    engine = make_engine(Settings(database_url=url), url)
+    # The command line is trusted like an admin; the change is audited as made by nobody (actor 0).
+    system = Actor(staff_id=0, role=Role.ADMIN, store_id=None, region=None, token_id=0)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            data = {"username": username, "display_name": display_name, "role": Role(role), "password": password}
+            try:
+                staff = await service.create(session, system, data)
+            except DomainError as exc:
+                return "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+            await session.commit()
+            return f"created {staff.username} ({staff.role})"
+    finally:
+        await engine.dispose()
+
+
+def cmd_create_user(args: argparse.Namespace, settings: Settings) -> None:
+    import getpass
+
+    from crm.migrate import upgrade
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    with Database(settings) as db:
+        assert db.url is not None
+        upgrade(db.url)
+        message = asyncio.run(
+            _create_user(db.url, args.username, args.display_name or args.username, args.role, password)
+        )
+    print(message, file=sys.stderr)
+    if not message.startswith("created"):
+        raise SystemExit(1)
+
+
+def cmd_permissions(args: argparse.Namespace, settings: Settings) -> None:
+    from crm.auth.permissions import render_markdown
+
+    sys.stdout.write(render_markdown())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and run one command."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -135,6 +181,16 @@ def main(argv: list[str] | None = None) -> None:
     export.add_argument("--output", default=str(SCHEMA_PATH))
     export.add_argument("--check", action="store_true", help="fail if the committed file differs")
     export.set_defaults(func=cmd_export_schema)
+
+    user = sub.add_parser("create-user", help="create a staff account with a password (e.g. the first admin)")
+    user.add_argument("username")
+    user.add_argument("--role", default="ADMIN", help="ADMIN (default), SUPERVISOR, VIP_MANAGER, ...")
+    user.add_argument("--display-name", default=None)
+    user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    user.set_defaults(func=cmd_create_user)
+
+    permissions = sub.add_parser("permissions", help="print the permission matrix as Markdown")
+    permissions.set_defaults(func=cmd_permissions)
 
     args = parser.parse_args(argv)
     args.func(args, Settings.from_env())

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crm.config import Settings, async_url
-from crm.errors import DomainError, FieldError
+from crm.errors import DomainError, ErrorCode, FieldError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -112,3 +112,13 @@ async def flush_checking_unique(session: AsyncSession, constraints: dict[str, Fi
             if name in text:
                 raise DomainError([error]) from exc
         raise
+
+
+def check_version(row: Any, version: int | None) -> None:
+    """Refuse a change based on an older version of a row (optimistic concurrency)."""
+    if version is not None and version != row.version:
+        raise DomainError.one(
+            "version",
+            f"Someone else changed this record (now version {row.version}); reload it and try again.",
+            ErrorCode.STALE_VERSION,
+        )

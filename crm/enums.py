@@ -157,6 +157,11 @@ class TargetScope(enum.StrEnum):
     REGION = "REGION"
 
 
+class TokenKind(enum.StrEnum):
+    SESSION = "SESSION"
+    API = "API"
+
+
 def check_in(column: str, enum_cls: type[enum.StrEnum]) -> str:
     """Return a SQL CHECK expression limiting a text column to an enum's values."""
     values = ", ".join(f"'{m.value}'" for m in enum_cls)

@@ -1,5 +1,7 @@
 """Import every domain's tables so that Base.metadata is complete."""
 
+from crm.audit.models import AuditEvent
+from crm.auth.models import AuthToken, IdempotencyKey
 from crm.callbacks.models import Callback
 from crm.db import Base
 from crm.dealers.models import Dealer, Store
@@ -10,12 +12,15 @@ from crm.targets.models import EnrolmentTarget
 from crm.visits.models import Visit
 
 __all__ = [
+    "AuditEvent",
+    "AuthToken",
     "Base",
     "Callback",
     "Dealer",
     "EnrolmentTarget",
     "Feedback",
     "FeedbackEvent",
+    "IdempotencyKey",
     "Member",
     "Staff",
     "Store",

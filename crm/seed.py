@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from crm.auth.passwords import hash_password
 from crm.config import BUSINESS_TZ
 from crm.enums import (
     CallbackPurpose,
@@ -67,6 +68,11 @@ TABLES = (
 UTC = dt.UTC
 DORMANT_AFTER_DAYS = 180
 HISTORY_YEARS = 3
+
+
+# One sign-in per role for trying the app (README "Demo users"); every other account has no password.
+DEMO_PASSWORD = "crm-demo-2026"  # noqa: S105  (documented demo password)
+DEMO_USERS = ("admin", "supervisor", "vip.east", "staff.s0001", "reception.east", "clerk.east", "marketing")
 
 
 class SeedError(Exception):
@@ -2386,6 +2392,11 @@ async def seed(
             for table, columns in LATER_COLUMNS.items():
                 counts[table] = await _copy(conn, table, columns, later[table])
             await _restore(conn, foreign_keys)
+            await conn.execute(
+                "UPDATE staff SET password_hash = $1 WHERE username = ANY($2::text[])",
+                hash_password(DEMO_PASSWORD),
+                list(DEMO_USERS),
+            )
         # Fresh statistics, so the first queries after a big load get sensible plans.
         await conn.execute("ANALYZE " + ", ".join(TABLES))
     finally:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,9 +17,14 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from crm.app import create_app
+from crm.auth.models import AuthToken
+from crm.auth.service import new_token
 from crm.config import PROJECT_ROOT, Settings, async_url
 from crm.db import SerialSession, make_sessionmaker
+from crm.enums import Role, TokenKind
 from crm.migrate import upgrade
+from crm.staff.models import Staff
+from tests.builders import make_staff
 
 
 def _server_url() -> Iterator[str]:
@@ -185,22 +191,42 @@ def settings() -> Settings:
     return Settings(database_url=None, debug=True)
 
 
+async def bearer_for(session: SerialSession, staff: Staff) -> dict[str, str]:
+    """Sign a staff member in (a session token in the test's transaction); return the header."""
+    raw, digest = new_token()
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    session.add(AuthToken(token_hash=digest, staff_id=staff.id, kind=TokenKind.SESSION, expires_at=expires))
+    await session.flush()
+    return {"Authorization": f"Bearer {raw}"}
+
+
 @pytest.fixture
-async def client(settings: Settings, sessionmaker: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def admin(session: SerialSession) -> Staff:
+    """The admin most API tests act as."""
+    return await make_staff(session, Role.ADMIN, username="test.admin")
+
+
+@pytest.fixture
+async def client(
+    settings: Settings, sessionmaker: Any, session: SerialSession, admin: Staff
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client signed in as the admin."""
     app = create_app(settings, sessionmaker=sessionmaker)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    headers = await bearer_for(session, admin)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as c:
         yield c
 
 
 class GraphQLClient:
     """Posts GraphQL documents and returns the decoded response."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, headers: dict[str, str] | None = None) -> None:
         self.http = http
+        self.headers = headers
 
     async def raw(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables}, headers=self.headers)
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
         return result
@@ -215,4 +241,16 @@ class GraphQLClient:
 
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
+    """GraphQL as the admin."""
     return GraphQLClient(client)
+
+
+@pytest.fixture
+def gql_as(client: httpx.AsyncClient, session: SerialSession) -> Callable[..., Awaitable[GraphQLClient]]:
+    """Make a GraphQL client acting as a new staff member: `await gql_as(Role.MARKETING, store=...)`."""
+
+    async def make(role: Role, **kw: Any) -> GraphQLClient:
+        staff = kw.pop("staff", None) or await make_staff(session, role, **kw)
+        return GraphQLClient(client, await bearer_for(session, staff))
+
+    return make

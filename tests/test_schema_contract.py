@@ -6,6 +6,7 @@ from pathlib import Path
 
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType, parse, validate
 
+from crm.auth.permissions import render_markdown
 from crm.cli import SCHEMA_PATH, export_schema_text
 from crm.config import PROJECT_ROOT
 from crm.graphql.schema import schema
@@ -60,3 +61,13 @@ def test_client_operations_validate_against_the_schema():
     }
     # then
     assert {k: v for k, v in problems.items() if v} == {}
+
+
+def test_readme_permission_matrix_is_the_one_in_the_code():
+    # given
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    # when
+    start = readme.index("<!-- permissions:start -->\n") + len("<!-- permissions:start -->\n")
+    end = readme.index("<!-- permissions:end -->")
+    # then
+    assert readme[start:end] == render_markdown(), "README matrix is stale: paste `crm permissions`"

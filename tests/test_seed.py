@@ -7,8 +7,9 @@ import datetime as dt
 import asyncpg
 import pytest
 
+from crm.auth.passwords import verify
 from crm.enums import CallbackPurpose, CallbackStatus, FeedbackStatus, Role, TargetScope
-from crm.seed import TABLES, SeedError, seed
+from crm.seed import DEMO_PASSWORD, DEMO_USERS, TABLES, SeedError, seed
 
 TODAY = dt.date(2026, 11, 24)
 MONTHS = [dt.date(2026, 8, 1), dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1)]
@@ -17,11 +18,13 @@ TODAY_START = dt.datetime(2026, 11, 23, 16, 0, tzinfo=dt.UTC)
 
 
 async def _fingerprint(url: str) -> dict[str, str]:
-    """Return an md5 of every seeded table's rows, in id order."""
+    """Return an md5 of every seeded table's rows, in id order (password hashes are salted: left out)."""
     conn = await asyncpg.connect(url)
     try:
         return {
-            table: await conn.fetchval(f"SELECT md5(string_agg(t::text, ',' ORDER BY t.id)) FROM {table} t")
+            table: await conn.fetchval(
+                f"SELECT md5(string_agg((to_jsonb(t) - 'password_hash')::text, ',' ORDER BY t.id)) FROM {table} t"
+            )
             for table in TABLES
         }
     finally:
@@ -184,3 +187,18 @@ async def test_ids_continue_after_the_seeded_rows(fresh_db_url: str) -> None:
     assert member["member_no"] == f"M{report.counts['member'] + 1:08d}"
     assert staff_id == report.counts["staff"] + 1
     assert visit_id == report.counts["visit"] + 1
+
+
+async def test_demo_users_can_sign_in_with_the_documented_password(fresh_db_url: str) -> None:
+    # given a seeded database
+    await seed(fresh_db_url, members=100, today=TODAY)
+    # when the demo accounts' password hashes are checked
+    conn = await asyncpg.connect(fresh_db_url)
+    try:
+        rows = await conn.fetch("SELECT username, role, password_hash FROM staff WHERE password_hash IS NOT NULL")
+    finally:
+        await conn.close()
+    # then exactly one demo user per role can sign in, with the README's password
+    assert sorted(r["username"] for r in rows) == sorted(DEMO_USERS)
+    assert sorted(r["role"] for r in rows) == sorted(role.value for role in Role)
+    assert all(verify(r["password_hash"], DEMO_PASSWORD) for r in rows)

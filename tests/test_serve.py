@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from crm.config import PROJECT_ROOT
+from crm.seed import DEMO_PASSWORD
 
 
 def _free_port() -> int:
@@ -52,17 +53,25 @@ def test_serve_demo_on_embedded_postgres_and_stop(tmp_path: Path, stop_signal: s
     try:
         # when
         _wait_healthy(f"http://127.0.0.1:{port}/healthz", proc, seconds=120)
-        response = httpx.post(
-            f"http://127.0.0.1:{port}/graphql",
+        url = f"http://127.0.0.1:{port}/graphql"
+        query = {
+            "query": "{ members(first: 5) { totalCount edges { node { name phone store { name dealer { name } } } } } }"
+        }
+        anonymous = httpx.post(url, json=query, timeout=10)
+        login = httpx.post(
+            url,
             json={
-                "query": "{ members(first: 5) { totalCount edges { node"
-                " { name phone store { name dealer { name } } } } } }",
+                "query": "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token } }",
+                "variables": {"u": "vip.east", "p": DEMO_PASSWORD},
             },
             timeout=10,
         )
-        # then: the demo data answers
+        token = login.json()["data"]["login"]["token"]
+        response = httpx.post(url, json=query, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        # then: a demo user signs in and the demo data of their region answers; nothing without signing in
+        assert anonymous.status_code == 401
         data = response.json()["data"]["members"]
-        assert data["totalCount"] == 200
+        assert 0 < data["totalCount"] < 200  # vip.east sees the members of the EAST region's stores
         assert len(data["edges"]) == 5
         assert all(e["node"]["store"]["name"] for e in data["edges"])
     finally:

@@ -6,25 +6,28 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from crm.auth.actor import Actor
 from crm.batch import row_list_loader, row_loader
 from crm.callbacks.models import Callback
 from crm.callbacks.service import callback_query
 from crm.db import SerialSession
 from crm.enums import CallbackStatus
 
-_OPEN = callback_query().where(Callback.status == CallbackStatus.OPEN).order_by(Callback.due_on, Callback.id)
+
+def _open(actor: Actor) -> Any:
+    return callback_query(actor).where(Callback.status == CallbackStatus.OPEN).order_by(Callback.due_on, Callback.id)
 
 
-def callback_by_id(session: SerialSession) -> DataLoader[int, Any]:
+def callback_by_id(session: SerialSession, actor: Actor) -> DataLoader[int, Any]:
     """Load callback rows by id."""
-    return row_loader(session, callback_query(), Callback.id)
+    return row_loader(session, callback_query(actor), Callback.id)
 
 
-def open_callbacks_by_member(session: SerialSession) -> DataLoader[int, list[Any]]:
+def open_callbacks_by_member(session: SerialSession, actor: Actor) -> DataLoader[int, list[Any]]:
     """Load each member's open callbacks, by due date."""
-    return row_list_loader(session, _OPEN, Callback.member_id)
+    return row_list_loader(session, _open(actor), Callback.member_id)
 
 
-def open_callbacks_by_dealer(session: SerialSession) -> DataLoader[int, list[Any]]:
+def open_callbacks_by_dealer(session: SerialSession, actor: Actor) -> DataLoader[int, list[Any]]:
     """Load each dealer's open callbacks, by due date."""
-    return row_list_loader(session, _OPEN, Callback.dealer_id)
+    return row_list_loader(session, _open(actor), Callback.dealer_id)

@@ -66,3 +66,5 @@ class Callback(Timestamps, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="SET NULL"))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Optimistic concurrency: an update naming an older version is refused (STALE_VERSION).
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))

@@ -58,6 +58,10 @@ class CallbackUpdateInput:
     )
     priority: int | None = strawberry.field(default=strawberry.UNSET, description="0 to 3.")
     notes: str | None = strawberry.field(default=strawberry.UNSET, description="Notes; null clears them.")
+    version: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The version the change is based on; a newer stored one gives STALE_VERSION.",
+    )
 
 
 @strawberry.input(description="The outcome that closes a callback.")
@@ -69,6 +73,9 @@ class CallbackCloseInput:
         default=None, description="Why the person will not come back or buy, when reached and they said so."
     )
     outcome_notes: str | None = strawberry.field(default=None, description="What was said, at most 2000 characters.")
+    version: int | None = strawberry.field(
+        default=None, description="The version the change is based on; a newer stored one gives STALE_VERSION."
+    )
 
 
 @strawberry.type(description="Result of a callback mutation.")
@@ -111,7 +118,9 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[CallbackType]:
-        page = await service.list_callbacks(info.context.session, _filter(filter), order_by, first=first, after=after)
+        page = await service.list_callbacks(
+            info.context.session, info.context.signed_in, _filter(filter), order_by, first=first, after=after
+        )
         return to_connection(page, CallbackType.from_row)
 
 
@@ -123,7 +132,9 @@ class Mutation:
         info: Info,
         input_: Annotated[CallbackCreateInput, strawberry.argument(name="input", description="The callback to plan.")],
     ) -> CallbackPayload:
-        callback, errors = await mutate(info, lambda s: service.create(s, decode_ids(provided(input_), _IDS)))
+        callback, errors = await mutate(
+            info, lambda s, actor: service.create(s, actor, decode_ids(provided(input_), _IDS))
+        )
         return _payload(callback, errors)
 
     @strawberry.mutation(description="Reschedule, reassign or change an open callback.")
@@ -136,7 +147,7 @@ class Mutation:
     ) -> CallbackPayload:
         data = provided(input_)
         callback, errors = await mutate(
-            info, lambda s: service.update(s, pop_pk(data, "Callback"), decode_ids(data, _IDS))
+            info, lambda s, actor: service.update(s, actor, pop_pk(data, "Callback"), decode_ids(data, _IDS))
         )
         return _payload(callback, errors)
 
@@ -149,5 +160,5 @@ class Mutation:
         ],
     ) -> CallbackPayload:
         data = provided(input_)
-        callback, errors = await mutate(info, lambda s: service.close(s, pop_pk(data, "Callback"), data))
+        callback, errors = await mutate(info, lambda s, actor: service.close(s, actor, pop_pk(data, "Callback"), data))
         return _payload(callback, errors)

@@ -10,7 +10,12 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.audit import service as audit
+from crm.auth import scoping
+from crm.auth.actor import Actor
+from crm.auth.permissions import Op
 from crm.callbacks.models import Callback
+from crm.db import check_version
 from crm.dealers.models import Dealer
 from crm.enums import CallbackPurpose, CallbackStatus, Channel, NonConversionReason, PartyKind
 from crm.errors import DomainError, ErrorCode
@@ -31,9 +36,9 @@ class CallbackOrder(enum.Enum):
     PRIORITY = "PRIORITY"
 
 
-def callback_query() -> Select[Any]:
-    """Select callback columns as plain rows."""
-    return select(*Callback.__table__.c)
+def callback_query(actor: Actor) -> Select[Any]:
+    """Select the callbacks in the actor's scope as plain rows."""
+    return scoping.where(select(*Callback.__table__.c), scoping.callbacks(actor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +67,17 @@ def _order_keys(order: CallbackOrder) -> list[OrderKey]:
 
 
 async def list_callbacks(
-    session: AsyncSession, flt: CallbackFilter, order: CallbackOrder, *, first: int | None, after: str | None
+    session: AsyncSession,
+    actor: Actor,
+    flt: CallbackFilter,
+    order: CallbackOrder,
+    *,
+    first: int | None,
+    after: str | None,
 ) -> Page:
     """List callbacks matching every given filter."""
-    stmt = callback_query()
+    actor.require(Op.CALLBACK_READ)
+    stmt = callback_query(actor)
     for column, value in (
         (Callback.assignee_id, flt.assignee_id),
         (Callback.status, flt.status),
@@ -135,8 +147,9 @@ def _plan_values(checks: Checks, data: dict[str, Any], *, new: bool) -> dict[str
     return out
 
 
-async def create(session: AsyncSession, data: dict[str, Any]) -> Callback:
-    """Plan a callback to a member or a dealer, on a channel the member agreed to."""
+async def create(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> Callback:
+    """Plan a callback to a member or a dealer in scope, on a channel the member agreed to."""
+    actor.require(Op.CALLBACK_WRITE)
     checks = Checks()
     member_id, dealer_id = data.get("member_id"), data.get("dealer_id")
     if (member_id is None) == (dealer_id is None):
@@ -144,10 +157,8 @@ async def create(session: AsyncSession, data: dict[str, Any]) -> Callback:
     data.setdefault("channel", Channel.PHONE)
     data.setdefault("due_on", None)
     values = _plan_values(checks, data, new=True)
-    if member_id is not None and await session.get(Member, member_id) is None:
-        checks.add("member_id", "No such member.", ErrorCode.NOT_FOUND)
-    if dealer_id is not None and await session.get(Dealer, dealer_id) is None:
-        checks.add("dealer_id", "No such dealer.", ErrorCode.NOT_FOUND)
+    await scoping.check_visible(session, checks, "member_id", Member, member_id, scoping.members(actor), "member")
+    await scoping.check_visible(session, checks, "dealer_id", Dealer, dealer_id, scoping.dealers(actor), "dealer")
     feedback_id = data.get("feedback_id")
     if feedback_id is not None:
         feedback = await session.get(Feedback, feedback_id)
@@ -169,21 +180,25 @@ async def create(session: AsyncSession, data: dict[str, Any]) -> Callback:
     session.add(callback)
     await session.flush()
     await session.refresh(callback)
+    await audit.record(session, actor, "callbackCreate", callback, None)
     return callback
 
 
-async def _open_callback(session: AsyncSession, callback_id: int) -> Callback:
-    callback = await session.get(Callback, callback_id, with_for_update=True)
-    if callback is None:
+async def _open_callback(session: AsyncSession, actor: Actor, callback_id: int, version: int | None) -> Callback:
+    actor.require(Op.CALLBACK_WRITE)
+    if not await scoping.is_visible(session, Callback, callback_id, scoping.callbacks(actor)):
         raise DomainError.one("id", "No such callback.", ErrorCode.NOT_FOUND)
+    callback = await session.get(Callback, callback_id, with_for_update=True)
+    assert callback is not None
+    check_version(callback, version)
     if callback.status != CallbackStatus.OPEN:
         raise DomainError.one("id", "This callback is already closed.", ErrorCode.INVALID_STATE)
     return callback
 
 
-async def update(session: AsyncSession, callback_id: int, data: dict[str, Any]) -> Callback:
+async def update(session: AsyncSession, actor: Actor, callback_id: int, data: dict[str, Any]) -> Callback:
     """Reschedule, reassign or re-channel an open callback."""
-    callback = await _open_callback(session, callback_id)
+    callback = await _open_callback(session, actor, callback_id, data.pop("version", None))
     if not data:
         raise DomainError.one(None, "Nothing to update.", ErrorCode.NOTHING_TO_UPDATE)
     checks = Checks()
@@ -192,16 +207,19 @@ async def update(session: AsyncSession, callback_id: int, data: dict[str, Any]) 
     if "channel" in values:
         await _check_consent(session, checks, callback.member_id, values["channel"])
     checks.raise_if_any()
+    before = audit.snapshot(callback)
     for key, value in values.items():
         setattr(callback, key, value)
+    callback.version += 1
     await session.flush()
     await session.refresh(callback)
+    await audit.record(session, actor, "callbackUpdate", callback, before)
     return callback
 
 
-async def close(session: AsyncSession, callback_id: int, data: dict[str, Any]) -> Callback:
+async def close(session: AsyncSession, actor: Actor, callback_id: int, data: dict[str, Any]) -> Callback:
     """Close a callback with its outcome: done (reached), unreachable or cancelled."""
-    callback = await _open_callback(session, callback_id)
+    callback = await _open_callback(session, actor, callback_id, data.pop("version", None))
     checks = Checks()
     status: CallbackStatus | None = data.get("status")
     if status not in CLOSING_STATUSES:
@@ -217,6 +235,8 @@ async def close(session: AsyncSession, callback_id: int, data: dict[str, Any]) -
     checks.raise_if_any()
     now = dt.datetime.now(dt.UTC)
     assert status is not None  # checked above
+    before = audit.snapshot(callback)
+    callback.version += 1
     callback.status = status
     callback.closed_at = now
     callback.outcome_notes = outcome
@@ -228,4 +248,5 @@ async def close(session: AsyncSession, callback_id: int, data: dict[str, Any]) -
         callback.reached = status == CallbackStatus.DONE
     await session.flush()
     await session.refresh(callback)
+    await audit.record(session, actor, "callbackClose", callback, before)
     return callback

@@ -40,6 +40,7 @@ class CallbackType(Node):
     notes: str | None = strawberry.field(description="Notes for the caller.")
     closed_at: dt.datetime | None = strawberry.field(description="When the callback was closed (UTC).")
     created_at: dt.datetime = strawberry.field(description="When the callback was planned (UTC).")
+    version: int = strawberry.field(description="Changes with every update; send it back to callbackUpdate/Close.")
     member_id: strawberry.Private[int | None]
     dealer_id: strawberry.Private[int | None]
     assignee_id: strawberry.Private[int | None]
@@ -65,6 +66,7 @@ class CallbackType(Node):
             notes=row.notes,
             closed_at=row.closed_at,
             created_at=row.created_at,
+            version=row.version,
             member_id=row.member_id,
             dealer_id=row.dealer_id,
             assignee_id=row.assignee_id,

@@ -6,22 +6,23 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from crm.auth.actor import Actor
 from crm.batch import row_list_loader, row_loader
 from crm.db import SerialSession
 from crm.dealers.models import Dealer, Store
 from crm.dealers.service import dealer_query, store_query
 
 
-def dealer_by_id(session: SerialSession) -> DataLoader[int, Any]:
+def dealer_by_id(session: SerialSession, actor: Actor) -> DataLoader[int, Any]:
     """Load dealer rows by id."""
-    return row_loader(session, dealer_query(), Dealer.id)
+    return row_loader(session, dealer_query(actor), Dealer.id)
 
 
-def store_by_id(session: SerialSession) -> DataLoader[int, Any]:
+def store_by_id(session: SerialSession, actor: Actor) -> DataLoader[int, Any]:
     """Load store rows by id."""
-    return row_loader(session, store_query(), Store.id)
+    return row_loader(session, store_query(actor), Store.id)
 
 
-def stores_by_dealer(session: SerialSession) -> DataLoader[int, list[Any]]:
+def stores_by_dealer(session: SerialSession, actor: Actor) -> DataLoader[int, list[Any]]:
     """Load each dealer's stores, by code."""
-    return row_list_loader(session, store_query().order_by(Store.code), Store.dealer_id)
+    return row_list_loader(session, store_query(actor).order_by(Store.code), Store.dealer_id)

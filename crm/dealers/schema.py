@@ -137,7 +137,7 @@ class Query:
             search=f.search,
             active=f.active,
         )
-        page = await service.list_dealers(info.context.session, flt, first=first, after=after)
+        page = await service.list_dealers(info.context.session, info.context.signed_in, flt, first=first, after=after)
         return to_connection(page, DealerType.from_row)
 
     @strawberry.field(description="Stores by code, a page at a time.")
@@ -157,7 +157,7 @@ class Query:
             search=f.search,
             active=f.active,
         )
-        page = await service.list_stores(info.context.session, flt, first=first, after=after)
+        page = await service.list_stores(info.context.session, info.context.signed_in, flt, first=first, after=after)
         return to_connection(page, StoreType.from_row)
 
 
@@ -170,7 +170,7 @@ class Mutation:
         input_: Annotated[DealerCreateInput, strawberry.argument(name="input", description="The dealer to create.")],
     ) -> DealerPayload:
         dealer, errors = await mutate(
-            info, lambda s: service.create_dealer(s, decode_ids(provided(input_), _DEALER_IDS))
+            info, lambda s, actor: service.create_dealer(s, actor, decode_ids(provided(input_), _DEALER_IDS))
         )
         return DealerPayload(dealer=DealerType.from_row(dealer) if dealer else None, user_errors=errors)
 
@@ -184,7 +184,8 @@ class Mutation:
     ) -> DealerPayload:
         data = provided(input_)
         dealer, errors = await mutate(
-            info, lambda s: service.update_dealer(s, pop_pk(data, "Dealer"), decode_ids(data, _DEALER_IDS))
+            info,
+            lambda s, actor: service.update_dealer(s, actor, pop_pk(data, "Dealer"), decode_ids(data, _DEALER_IDS)),
         )
         return DealerPayload(dealer=DealerType.from_row(dealer) if dealer else None, user_errors=errors)
 
@@ -194,7 +195,9 @@ class Mutation:
         info: Info,
         input_: Annotated[StoreCreateInput, strawberry.argument(name="input", description="The store to create.")],
     ) -> StorePayload:
-        store, errors = await mutate(info, lambda s: service.create_store(s, decode_ids(provided(input_), _STORE_IDS)))
+        store, errors = await mutate(
+            info, lambda s, actor: service.create_store(s, actor, decode_ids(provided(input_), _STORE_IDS))
+        )
         return StorePayload(store=StoreType.from_row(store) if store else None, user_errors=errors)
 
     @strawberry.mutation(description="Change a store's details.")
@@ -207,6 +210,6 @@ class Mutation:
     ) -> StorePayload:
         data = provided(input_)
         store, errors = await mutate(
-            info, lambda s: service.update_store(s, pop_pk(data, "Store"), decode_ids(data, _STORE_IDS))
+            info, lambda s, actor: service.update_store(s, actor, pop_pk(data, "Store"), decode_ids(data, _STORE_IDS))
         )
         return StorePayload(store=StoreType.from_row(store) if store else None, user_errors=errors)

@@ -8,6 +8,10 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.audit import service as audit
+from crm.auth import scoping
+from crm.auth.actor import Actor
+from crm.auth.permissions import Op
 from crm.db import flush_checking_unique
 from crm.dealers.models import Dealer, Store
 from crm.enums import DealerTier, PaymentStanding, Region, Role, StoreKind
@@ -20,14 +24,15 @@ _DEALER_UNIQUE = {"uq_dealer_code": FieldError("code", "A dealer with this code 
 _STORE_UNIQUE = {"uq_store_code": FieldError("code", "A store with this code exists.", ErrorCode.DUPLICATE)}
 
 
-def dealer_query() -> Select[Any]:
-    """Select dealer columns as plain rows."""
-    return select(*Dealer.__table__.c)
+def dealer_query(actor: Actor) -> Select[Any]:
+    """Select the dealers in the actor's scope as plain rows (contact phones as the actor may see them)."""
+    columns = [scoping.phone_column(actor, c) if c.key == "contact_phone" else c for c in Dealer.__table__.c]
+    return scoping.where(select(*columns), scoping.dealers(actor))
 
 
-def store_query() -> Select[Any]:
-    """Select store columns as plain rows."""
-    return select(*Store.__table__.c)
+def store_query(actor: Actor) -> Select[Any]:
+    """Select the stores in the actor's scope as plain rows."""
+    return scoping.where(select(*Store.__table__.c), scoping.stores(actor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +56,12 @@ class StoreFilter:
     active: bool | None = None
 
 
-async def list_dealers(session: AsyncSession, flt: DealerFilter, *, first: int | None, after: str | None) -> Page:
-    """List dealers by code."""
-    stmt = dealer_query()
+async def list_dealers(
+    session: AsyncSession, actor: Actor, flt: DealerFilter, *, first: int | None, after: str | None
+) -> Page:
+    """List the dealers in the actor's scope by code."""
+    actor.require(Op.DEALER_READ)
+    stmt = dealer_query(actor)
     for column, value in (
         (Dealer.region, flt.region),
         (Dealer.tier, flt.tier),
@@ -71,9 +79,12 @@ async def list_dealers(session: AsyncSession, flt: DealerFilter, *, first: int |
     return await paginate(session, stmt, order_name="dealer", keys=keys, first=first, after=after)
 
 
-async def list_stores(session: AsyncSession, flt: StoreFilter, *, first: int | None, after: str | None) -> Page:
-    """List stores by code."""
-    stmt = store_query()
+async def list_stores(
+    session: AsyncSession, actor: Actor, flt: StoreFilter, *, first: int | None, after: str | None
+) -> Page:
+    """List the stores in the actor's scope by code."""
+    actor.require(Op.STORE_READ)
+    stmt = store_query(actor)
     for column, value in (
         (Store.kind, flt.kind),
         (Store.dealer_id, flt.dealer_id),
@@ -130,30 +141,43 @@ async def _dealer_values(session: AsyncSession, checks: Checks, data: dict[str, 
     return out
 
 
-async def create_dealer(session: AsyncSession, data: dict[str, Any]) -> Dealer:
-    """Create a dealer."""
+def _check_region(actor: Actor, checks: Checks, region: str | None) -> None:
+    if not actor.sees_everything and region is not None and region != actor.region:
+        checks.add("region", "You work on the dealers of your own region only.", ErrorCode.INVALID)
+
+
+async def create_dealer(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> Dealer:
+    """Create a dealer (in one's own region, unless an admin)."""
+    actor.require(Op.DEALER_WRITE)
     checks = Checks()
     values = await _dealer_values(session, checks, data)
+    _check_region(actor, checks, values.get("region"))
     checks.raise_if_any()
     dealer = Dealer(**{k: v for k, v in values.items() if v is not None})
     session.add(dealer)
     await flush_checking_unique(session, _DEALER_UNIQUE)
+    await audit.record(session, actor, "dealerCreate", dealer, None)
     return dealer
 
 
-async def update_dealer(session: AsyncSession, dealer_id: int, data: dict[str, Any]) -> Dealer:
+async def update_dealer(session: AsyncSession, actor: Actor, dealer_id: int, data: dict[str, Any]) -> Dealer:
     """Change the dealer fields that were sent."""
-    dealer = await session.get(Dealer, dealer_id)
-    if dealer is None:
+    actor.require(Op.DEALER_WRITE)
+    if not await scoping.is_visible(session, Dealer, dealer_id, scoping.dealers(actor)):
         raise DomainError.one("id", "No such dealer.", ErrorCode.NOT_FOUND)
+    dealer = await session.get(Dealer, dealer_id, with_for_update=True)
+    assert dealer is not None
     if not data:
         raise DomainError.one(None, "Nothing to update.", ErrorCode.NOTHING_TO_UPDATE)
     checks = Checks()
     values = await _dealer_values(session, checks, data)
+    _check_region(actor, checks, values.get("region"))
     checks.raise_if_any()
+    before = audit.snapshot(dealer)
     for key, value in values.items():
         setattr(dealer, key, value)
     await flush_checking_unique(session, _DEALER_UNIQUE)
+    await audit.record(session, actor, "dealerUpdate", dealer, before)
     return dealer
 
 
@@ -189,8 +213,9 @@ def _check_store_kind(checks: Checks, kind: str | None, dealer_id: int | None) -
         checks.add("dealer_id", "A self-operated store has no dealer.", ErrorCode.INVALID)
 
 
-async def create_store(session: AsyncSession, data: dict[str, Any]) -> Store:
+async def create_store(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> Store:
     """Create a store."""
+    actor.require(Op.STORE_WRITE)
     checks = Checks()
     values = await _store_values(session, checks, data)
     _check_store_kind(checks, values.get("kind"), values.get("dealer_id"))
@@ -198,12 +223,14 @@ async def create_store(session: AsyncSession, data: dict[str, Any]) -> Store:
     store = Store(**{k: v for k, v in values.items() if v is not None})
     session.add(store)
     await flush_checking_unique(session, _STORE_UNIQUE)
+    await audit.record(session, actor, "storeCreate", store, None)
     return store
 
 
-async def update_store(session: AsyncSession, store_id: int, data: dict[str, Any]) -> Store:
+async def update_store(session: AsyncSession, actor: Actor, store_id: int, data: dict[str, Any]) -> Store:
     """Change the store fields that were sent."""
-    store = await session.get(Store, store_id)
+    actor.require(Op.STORE_WRITE)
+    store = await session.get(Store, store_id, with_for_update=True)
     if store is None:
         raise DomainError.one("id", "No such store.", ErrorCode.NOT_FOUND)
     if not data:
@@ -212,7 +239,9 @@ async def update_store(session: AsyncSession, store_id: int, data: dict[str, Any
     values = await _store_values(session, checks, data)
     _check_store_kind(checks, values.get("kind", store.kind), values.get("dealer_id", store.dealer_id))
     checks.raise_if_any()
+    before = audit.snapshot(store)
     for key, value in values.items():
         setattr(store, key, value)
     await flush_checking_unique(session, _STORE_UNIQUE)
+    await audit.record(session, actor, "storeUpdate", store, before)
     return store

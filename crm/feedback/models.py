@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.db import Base, Timestamps
@@ -60,6 +60,8 @@ class Feedback(Timestamps, Base):
     solution: Mapped[str | None] = mapped_column(Text)
     customer_accepted: Mapped[bool | None] = mapped_column(Boolean)
     review_note: Mapped[str | None] = mapped_column(Text)
+    # Optimistic concurrency: an update naming an older version is refused (STALE_VERSION).
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
 
 class FeedbackEvent(Base):

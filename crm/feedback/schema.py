@@ -84,7 +84,9 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[FeedbackType]:
-        page = await service.list_feedback(info.context.session, _filter(filter), first=first, after=after)
+        page = await service.list_feedback(
+            info.context.session, info.context.signed_in, _filter(filter), first=first, after=after
+        )
         return to_connection(page, FeedbackType.from_row)
 
 
@@ -96,5 +98,5 @@ class Mutation:
         info: Info,
         input_: Annotated[FeedbackSubmitInput, strawberry.argument(name="input", description="The feedback.")],
     ) -> FeedbackPayload:
-        row, errors = await mutate(info, lambda s: service.submit(s, decode_ids(provided(input_), _IDS)))
+        row, errors = await mutate(info, lambda s, actor: service.submit(s, actor, decode_ids(provided(input_), _IDS)))
         return FeedbackPayload(feedback=FeedbackType.from_row(row) if row else None, user_errors=errors)

@@ -9,6 +9,10 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.audit import service as audit
+from crm.auth import scoping
+from crm.auth.actor import Actor
+from crm.auth.permissions import Op
 from crm.businesstime import within_days
 from crm.dealers.models import Dealer, Store
 from crm.enums import (
@@ -32,9 +36,9 @@ FINAL_STATUSES = (FeedbackStatus.NOT_UPHELD, FeedbackStatus.CLOSED)
 OPEN_STATUSES = tuple(s for s in FeedbackStatus if s not in FINAL_STATUSES)
 
 
-def feedback_query() -> Select[Any]:
-    """Select feedback columns as plain rows."""
-    return select(*Feedback.__table__.c)
+def feedback_query(actor: Actor) -> Select[Any]:
+    """Select the feedback in the actor's scope as plain rows."""
+    return scoping.where(select(*Feedback.__table__.c), scoping.feedback(actor))
 
 
 def event_query() -> Select[Any]:
@@ -57,9 +61,12 @@ class FeedbackFilter:
     received_to: dt.date | None = None
 
 
-async def list_feedback(session: AsyncSession, flt: FeedbackFilter, *, first: int | None, after: str | None) -> Page:
-    """List feedback, newest first."""
-    stmt = feedback_query()
+async def list_feedback(
+    session: AsyncSession, actor: Actor, flt: FeedbackFilter, *, first: int | None, after: str | None
+) -> Page:
+    """List the feedback in the actor's scope, newest first."""
+    actor.require(Op.FEEDBACK_READ)
+    stmt = feedback_query(actor)
     for column, value in (
         (Feedback.status, flt.status),
         (Feedback.kind, flt.kind),
@@ -80,16 +87,16 @@ async def list_feedback(session: AsyncSession, flt: FeedbackFilter, *, first: in
     return await paginate(session, stmt, order_name="feedback", keys=keys, first=first, after=after)
 
 
-async def submit(session: AsyncSession, data: dict[str, Any]) -> Feedback:
-    """Take in feedback from a member or a dealer; it starts RECEIVED, with its first event."""
+async def submit(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> Feedback:
+    """Take in feedback from a member or a dealer in scope; it starts RECEIVED, with its first event."""
+    actor.require(Op.FEEDBACK_SUBMIT)
     checks = Checks()
     member_id, dealer_id = data.get("member_id"), data.get("dealer_id")
     if (member_id is None) == (dealer_id is None):
         raise DomainError.one(None, "Give either a member or a dealer.", ErrorCode.INVALID)
-    if member_id is not None and await session.get(Member, member_id) is None:
-        checks.add("member_id", "No such member.", ErrorCode.NOT_FOUND)
-    if dealer_id is not None and await session.get(Dealer, dealer_id) is None:
-        checks.add("dealer_id", "No such dealer.", ErrorCode.NOT_FOUND)
+    data.setdefault("received_by_id", actor.staff_id)
+    await scoping.check_visible(session, checks, "member_id", Member, member_id, scoping.members(actor), "member")
+    await scoping.check_visible(session, checks, "dealer_id", Dealer, dealer_id, scoping.dealers(actor), "dealer")
     store_id = data.get("store_id")
     if store_id is not None and await session.get(Store, store_id) is None:
         checks.add("store_id", "No such store.", ErrorCode.NOT_FOUND)
@@ -125,4 +132,5 @@ async def submit(session: AsyncSession, data: dict[str, Any]) -> Feedback:
     )
     await session.flush()
     await session.refresh(feedback)
+    await audit.record(session, actor, "feedbackSubmit", feedback, None)
     return feedback

@@ -57,6 +57,7 @@ class FeedbackType(Node):
     solution: str | None = strawberry.field(description="Solution offered.")
     customer_accepted: bool | None = strawberry.field(description="Whether the customer accepted the solution.")
     review_note: str | None = strawberry.field(description="Closing review.")
+    version: int = strawberry.field(description="Changes with every update of the case.")
     member_id: strawberry.Private[int | None]
     dealer_id: strawberry.Private[int | None]
     store_id: strawberry.Private[int | None]
@@ -81,6 +82,7 @@ class FeedbackType(Node):
             solution=row.solution,
             customer_accepted=row.customer_accepted,
             review_note=row.review_note,
+            version=row.version,
             member_id=row.member_id,
             dealer_id=row.dealer_id,
             store_id=row.store_id,

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+)
 from graphql.error import GraphQLSyntaxError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from crm.auth.actor import Unauthenticated
+from crm.auth.service import authenticate
 from crm.db import SerialSession
 from crm.errors import RequestError
 from crm.graphql.context import Context
@@ -24,6 +36,8 @@ log = logging.getLogger("crm.graphql")
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 MASKED_MESSAGE = "Unexpected error."
+PUBLIC_FIELDS = frozenset({"login", "__typename"})
+INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 NUL_IN_TEXT = "22021"  # PostgreSQL text cannot hold U+0000; a filter string carrying one is the client's error
 
 
@@ -48,19 +62,48 @@ def _media_type(accept: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=256)
-def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
-    """Tell which kind of operation a GET would run (None when the document does not parse)."""
+@dataclass(frozen=True, slots=True)
+class _Operation:
+    kind: OperationType
+    root_fields: frozenset[str]
+
+
+def _root_fields(selections: Any, fragments: dict[str, FragmentDefinitionNode], seen: set[str]) -> set[str]:
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            names |= _root_fields(selection.selection_set.selections, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                seen.add(selection.name.value)
+                names |= _root_fields(fragment.selection_set.selections, fragments, seen)
+    return names
+
+
+@lru_cache(maxsize=512)
+def _operation(query: str, operation_name: str | None) -> _Operation | None:
+    """Tell which kind of operation a document would run and its root fields (None: it does not parse)."""
     try:
         document = parse(query)
     except GraphQLSyntaxError:
         return None
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode) and (
             operation_name is None or (definition.name and definition.name.value == operation_name)
         ):
-            return definition.operation
+            fields = _root_fields(definition.selection_set.selections, fragments, set())
+            return _Operation(definition.operation, frozenset(fields))
     return None
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def _params(raw: Any) -> tuple[str, dict[str, Any] | None, str | None]:
@@ -109,7 +152,7 @@ class GraphQLHandler:
             query, variables, operation_name = await self._read(request)
         except BadRequest as exc:
             return self._respond({"errors": [{"message": str(exc)}]}, media_type or JSON, exc.status, exc.headers)
-        return await self._execute(query, variables, operation_name, media_type)
+        return await self._execute(query, variables, operation_name, media_type, _bearer(request))
 
     async def _read(self, request: Request) -> tuple[str, dict[str, Any] | None, str | None]:
         if request.method == "GET":
@@ -123,7 +166,8 @@ class GraphQLHandler:
             query, variables, operation_name = _params(
                 {"query": params.get("query"), "variables": variables, "operationName": params.get("operationName")}
             )
-            if _operation_type(query, operation_name) not in (OperationType.QUERY, None):
+            operation = _operation(query, operation_name)
+            if operation is not None and operation.kind is not OperationType.QUERY:
                 raise BadRequest("Only queries may be sent with GET; use POST.", status=405, headers={"Allow": "POST"})
             return query, variables, operation_name
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -143,13 +187,33 @@ class GraphQLHandler:
             raise BadRequest("The body is not valid JSON.") from exc
         return _params(raw)
 
+    def _public(self, operation: _Operation | None) -> bool:
+        """Whether a document may run without signing in: `login` only (and introspection in development)."""
+        if operation is None:
+            return True  # it does not parse: execution reports the syntax error, nothing runs
+        allowed = PUBLIC_FIELDS | (INTROSPECTION_FIELDS if self.debug else frozenset())
+        return operation.root_fields <= allowed
+
     async def _execute(
-        self, query: str, variables: dict[str, Any] | None, operation_name: str | None, media_type: str
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        media_type: str,
+        token: str | None,
     ) -> Response:
         if self.sessionmaker is None:
             raise RuntimeError("the app's lifespan has not started")
+        operation = _operation(query, operation_name)
         async with self.sessionmaker() as session:
             context = Context(session=session)
+            actor = await authenticate(session, token) if token else None
+            if actor is None and not self._public(operation):
+                error = Unauthenticated()
+                refusal = {"errors": [{"message": str(error), "extensions": {"code": error.code}}]}
+                return self._respond(refusal, media_type, 401, {"WWW-Authenticate": "Bearer"})
+            if actor is not None:
+                context.actor = replace(actor, request_id=context.request_id)
             result = await self.schema.execute(
                 query, variable_values=variables, context_value=context, operation_name=operation_name
             )

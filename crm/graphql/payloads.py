@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from crm.auth.actor import Actor
 from crm.db import SerialSession
 from crm.errors import DomainError, FieldError, RequestError
 from crm.errors import ErrorCode as DomainErrorCode
@@ -76,11 +77,12 @@ def decode_ids(data: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-async def mutate(info: Info, work: Callable[[SerialSession], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
-    """Run one mutation as one unit of work: commit on success, write nothing on a user error."""
+async def mutate(info: Info, work: Callable[[SerialSession, Actor], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    """Run one mutation for the signed-in actor as one unit of work; a user error writes nothing."""
+    actor = info.context.signed_in
     session = info.context.session
     try:
-        result = await work(session)
+        result = await work(session, actor)
         await session.commit()
     except DomainError as exc:
         await session.rollback()

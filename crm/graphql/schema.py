@@ -13,6 +13,8 @@ from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
 import crm.graphql.enums  # noqa: F401  (registers enum descriptions before types use them)
+from crm.audit import schema as audit
+from crm.auth import schema as auth
 from crm.callbacks import schema as callbacks
 from crm.callbacks.types import CallbackType
 from crm.dealers import schema as dealers
@@ -65,6 +67,7 @@ Query = merge_types(
     "Query",
     (
         NodeQuery,
+        auth.Query,
         members.Query,
         dealers.Query,
         staff.Query,
@@ -72,11 +75,13 @@ Query = merge_types(
         callbacks.Query,
         feedback.Query,
         targets.Query,
+        audit.Query,
     ),
 )
 Mutation = merge_types(
     "Mutation",
     (
+        auth.Mutation,
         members.Mutation,
         visits.Mutation,
         callbacks.Mutation,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     Sequence,
     String,
     Text,
@@ -68,3 +69,7 @@ class Member(Timestamps, Base):
     # Kept by the visit service in the same transaction as the visit: the list
     # filters and the call agenda read it without touching the visit table.
     last_visit_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Optimistic concurrency: an update naming an older version is refused (STALE_VERSION).
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    # Set when the member's personal data was erased on request (PIPL); the row stays for aggregates.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

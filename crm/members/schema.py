@@ -121,6 +121,9 @@ class MemberUpdateInput:
     preferences: PreferencesInput | None = strawberry.field(default=strawberry.UNSET, description="Preferences.")
     tags: list[str] | None = strawberry.field(default=strawberry.UNSET, description="Tags; replaces the list.")
     notes: str | None = strawberry.field(default=strawberry.UNSET, description="Notes; null clears them.")
+    version: int | None = strawberry.field(
+        default=None, description="The version the change is based on; a newer stored one gives STALE_VERSION."
+    )
 
 
 @strawberry.type(description="Result of a member mutation.")
@@ -157,7 +160,9 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[MemberType]:
-        page = await service.list_members(info.context.session, _filter(filter), order_by, first=first, after=after)
+        page = await service.list_members(
+            info.context.session, info.context.signed_in, _filter(filter), order_by, first=first, after=after
+        )
         return to_connection(page, MemberType.from_row)
 
 
@@ -171,7 +176,7 @@ class Mutation:
         info: Info,
         input_: Annotated[MemberEnrolInput, strawberry.argument(name="input", description="The member to enrol.")],
     ) -> MemberPayload:
-        member, errors = await mutate(info, lambda s: service.enrol(s, _member_data(provided(input_))))
+        member, errors = await mutate(info, lambda s, actor: service.enrol(s, actor, _member_data(provided(input_))))
         return MemberPayload(member=MemberType.from_row(member) if member else None, user_errors=errors)
 
     @strawberry.mutation(description="Change a member's details, consent or preferences.")
@@ -183,5 +188,7 @@ class Mutation:
         ],
     ) -> MemberPayload:
         data = provided(input_)
-        member, errors = await mutate(info, lambda s: service.update(s, pop_pk(data, "Member"), _member_data(data)))
+        member, errors = await mutate(
+            info, lambda s, actor: service.update(s, actor, pop_pk(data, "Member"), _member_data(data))
+        )
         return MemberPayload(member=MemberType.from_row(member) if member else None, user_errors=errors)

@@ -10,11 +10,15 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.audit import service as audit
+from crm.auth import scoping
+from crm.auth.actor import Actor
+from crm.auth.permissions import Op
 from crm.businesstime import business_day_start, within_days
-from crm.db import flush_checking_unique
+from crm.db import check_version, flush_checking_unique
 from crm.dealers.models import Store
 from crm.enums import MemberStatus, MemberTier, Role
-from crm.errors import DomainError, ErrorCode, FieldError
+from crm.errors import DomainError, ErrorCode, FieldError, RequestError
 from crm.ids import to_global_id
 from crm.members.models import Member
 from crm.pagination import OrderKey, Page, as_datetime, paginate
@@ -34,9 +38,13 @@ class MemberOrder(enum.Enum):
     MEMBER_NO = "MEMBER_NO"
 
 
-def member_query() -> Select[Any]:
-    """Select member columns as plain rows."""
-    return select(*Member.__table__.c)
+_SHOWN = {"name": scoping.name_column, "phone": scoping.phone_column, "birthday": scoping.birthday_column}
+
+
+def member_query(actor: Actor) -> Select[Any]:
+    """Select the members in the actor's scope as plain rows, personal fields as the actor may see them."""
+    columns = [_SHOWN[c.key](actor, c) if c.key in _SHOWN else c for c in Member.__table__.c]
+    return scoping.where(select(*columns), scoping.members(actor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +72,16 @@ def _order_keys(order: MemberOrder) -> list[OrderKey]:
     return [OrderKey(Member.enrolled_at, descending=True, decode=as_datetime), OrderKey(Member.id, descending=True)]
 
 
-def _search(stmt: Select[Any], raw: str) -> Select[Any]:
+def _search(stmt: Select[Any], raw: str, actor: Actor) -> Select[Any]:
     text = raw.strip()
     if not text:
         return stmt
     digits = "".join(ch for ch in text if ch.isdigit())
     if text.upper().startswith("M") and text[1:].isdigit():
         return stmt.where(Member.member_no == text.upper())
+    if actor.masks_personal_data:
+        # Searching by name or phone would reveal what the masked fields hide.
+        raise RequestError("Your role may search members by membership number only.", "FORBIDDEN")
     if digits and len(digits) == len(text.replace(" ", "").replace("+", "").replace("-", "")):
         normalised = normalise_mobile(text)
         if normalised is not None:
@@ -80,12 +91,19 @@ def _search(stmt: Select[Any], raw: str) -> Select[Any]:
 
 
 async def list_members(
-    session: AsyncSession, flt: MemberFilter, order: MemberOrder, *, first: int | None, after: str | None
+    session: AsyncSession,
+    actor: Actor,
+    flt: MemberFilter,
+    order: MemberOrder,
+    *,
+    first: int | None,
+    after: str | None,
 ) -> Page:
-    """List members matching every given filter, in a stable order."""
-    stmt = member_query()
+    """List the members in the actor's scope matching every given filter, in a stable order."""
+    actor.require(Op.MEMBER_READ)
+    stmt = member_query(actor)
     if flt.search:
-        stmt = _search(stmt, flt.search)
+        stmt = _search(stmt, flt.search, actor)
     if flt.store_id is not None:
         stmt = stmt.where(Member.home_store_id == flt.store_id)
     if flt.dealer_id is not None:
@@ -143,7 +161,7 @@ def _duplicate_phone(member_id: int) -> FieldError:
 
 
 async def _values(
-    session: AsyncSession, checks: Checks, data: dict[str, Any], *, member_id: int | None = None
+    session: AsyncSession, actor: Actor, checks: Checks, data: dict[str, Any], *, member_id: int | None = None
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "name" in data:
@@ -177,8 +195,8 @@ async def _values(
     if "home_store_id" in data:
         if data["home_store_id"] is None:
             checks.add("home_store_id", "A member needs a home store.", ErrorCode.REQUIRED)
-        elif await session.get(Store, data["home_store_id"]) is None:
-            checks.add("home_store_id", "No such store.", ErrorCode.NOT_FOUND)
+        elif not await scoping.is_visible(session, Store, data["home_store_id"], scoping.stores(actor)):
+            checks.add("home_store_id", "No such store (in your scope).", ErrorCode.NOT_FOUND)
         out["home_store_id"] = data["home_store_id"]
     for key, roles in (
         ("manager_id", (Role.VIP_MANAGER,)),
@@ -198,12 +216,14 @@ async def _values(
     return out
 
 
-async def enrol(session: AsyncSession, data: dict[str, Any]) -> Member:
-    """Enrol a new VIP member (辦理VIP); the phone number must be new."""
+async def enrol(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> Member:
+    """Enrol a new VIP member (辦理VIP) at a store in the actor's scope; the phone number must be new."""
+    actor.require(Op.MEMBER_ENROL)
     checks = Checks()
     for required in ("name", "phone", "home_store_id"):
         data.setdefault(required, None)
-    values = await _values(session, checks, data)
+    data.setdefault("enrolled_by_id", actor.staff_id)
+    values = await _values(session, actor, checks, data)
     checks.raise_if_any()
     values.setdefault("enrolled_at", None)
     if values["enrolled_at"] is None:
@@ -211,22 +231,37 @@ async def enrol(session: AsyncSession, data: dict[str, Any]) -> Member:
     member = Member(**{k: v for k, v in values.items() if v is not None})
     session.add(member)
     await _flush(session, member)
+    await audit.record(session, actor, "memberEnrol", member, None)
     return member
 
 
-async def update(session: AsyncSession, member_id: int, data: dict[str, Any]) -> Member:
-    """Change the member fields that were sent."""
-    member = await session.get(Member, member_id)
-    if member is None:
+async def get_for_update(session: AsyncSession, actor: Actor, member_id: int, version: int | None) -> Member:
+    """Lock a member in the actor's scope for a change; NOT_FOUND outside it, STALE_VERSION if changed since."""
+    if not await scoping.is_visible(session, Member, member_id, scoping.members(actor)):
         raise DomainError.one("id", "No such member.", ErrorCode.NOT_FOUND)
+    member = await session.get(Member, member_id, with_for_update=True)
+    assert member is not None
+    if member.erased_at is not None:
+        raise DomainError.one("id", "This member's data was erased.", ErrorCode.INVALID_STATE)
+    check_version(member, version)
+    return member
+
+
+async def update(session: AsyncSession, actor: Actor, member_id: int, data: dict[str, Any]) -> Member:
+    """Change the member fields that were sent."""
+    actor.require(Op.MEMBER_UPDATE)
+    member = await get_for_update(session, actor, member_id, data.pop("version", None))
     if not data:
         raise DomainError.one(None, "Nothing to update.", ErrorCode.NOTHING_TO_UPDATE)
     checks = Checks()
-    values = await _values(session, checks, data, member_id=member_id)
+    values = await _values(session, actor, checks, data, member_id=member_id)
     checks.raise_if_any()
+    before = audit.snapshot(member)
     for key, value in values.items():
         setattr(member, key, value)
+    member.version += 1
     await _flush(session, member)
+    await audit.record(session, actor, "memberUpdate", member, before)
     return member
 
 

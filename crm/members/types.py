@@ -58,10 +58,15 @@ def _preferences(raw: dict[str, Any] | None) -> Preferences:
 class MemberType(Node):
     pk: strawberry.Private[int]
     member_no: str = strawberry.field(description="Membership number printed on the card, e.g. M00001234.")
-    name: str = strawberry.field(description="Full name.")
-    phone: str = strawberry.field(description="Mobile number, E.164 (+86...), unique among members.")
+    name: str = strawberry.field(description="Full name; masked (王**) for roles without access to personal data.")
+    phone: str = strawberry.field(
+        description="Mobile number, E.164 (+86...), unique among members; masked (138****5678) for roles"
+        " without access to personal data."
+    )
     gender: Gender = strawberry.field(description="Gender.")
-    birthday: dt.date | None = strawberry.field(description="Birthday (solar calendar).")
+    birthday: dt.date | None = strawberry.field(
+        description="Birthday (solar calendar); null for roles without access to personal data."
+    )
     tier: MemberTier = strawberry.field(description="VIP tier.")
     status: MemberStatus = strawberry.field(description="Active, dormant or closed.")
     enrolled_at: dt.datetime = strawberry.field(description="When the member was enrolled (UTC).")
@@ -70,6 +75,7 @@ class MemberType(Node):
     tags: list[str] = strawberry.field(description="Free labels, e.g. 高消費.")
     notes: str | None = strawberry.field(description="Notes by staff.")
     last_visit_at: dt.datetime | None = strawberry.field(description="Latest store visit (UTC), null if none.")
+    version: int = strawberry.field(description="Changes with every update; send it back with memberUpdate.")
     home_store_id: strawberry.Private[int]
     manager_id: strawberry.Private[int | None]
     enrolled_by_id: strawberry.Private[int | None]
@@ -92,6 +98,7 @@ class MemberType(Node):
             tags=list(row.tags or []),
             notes=row.notes,
             last_visit_at=row.last_visit_at,
+            version=row.version,
             home_store_id=row.home_store_id,
             manager_id=row.manager_id,
             enrolled_by_id=row.enrolled_by_id,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
+import datetime as dt
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.db import Base, Timestamps
@@ -29,3 +31,7 @@ class Staff(Timestamps, Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     daily_call_capacity: Mapped[int] = mapped_column(Integer, server_default=text("40"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Sign-in: an argon2id hash (null: cannot sign in) and the failed-attempt back-off.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

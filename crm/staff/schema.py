@@ -35,6 +35,9 @@ class StaffCreateInput:
     )
     phone: str | None = strawberry.field(default=strawberry.UNSET, description="Work mainland mobile.")
     daily_call_capacity: int | None = strawberry.field(default=strawberry.UNSET, description="0-500 (default 40).")
+    password: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Initial password, 10-200 characters (none: cannot sign in yet)."
+    )
 
 
 @strawberry.input(description="Changes to a staff account; only the fields sent are changed.")
@@ -47,6 +50,9 @@ class StaffUpdateInput:
     phone: str | None = strawberry.field(default=strawberry.UNSET, description="Work mobile.")
     daily_call_capacity: int | None = strawberry.field(default=strawberry.UNSET, description="0-500.")
     active: bool | None = strawberry.field(default=strawberry.UNSET, description="Account usable or not.")
+    password: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A new password (10-200 characters); signs the account out everywhere."
+    )
 
 
 @strawberry.type(description="Result of a staff mutation.")
@@ -76,7 +82,7 @@ class Query:
             active=f.active,
             search=f.search,
         )
-        page = await service.list_staff(info.context.session, flt, first=first, after=after)
+        page = await service.list_staff(info.context.session, info.context.signed_in, flt, first=first, after=after)
         return to_connection(page, StaffType.from_row)
 
 
@@ -88,7 +94,9 @@ class Mutation:
         info: Info,
         input_: Annotated[StaffCreateInput, strawberry.argument(name="input", description="The account to create.")],
     ) -> StaffPayload:
-        staff, errors = await mutate(info, lambda s: service.create(s, decode_ids(provided(input_), _STAFF_IDS)))
+        staff, errors = await mutate(
+            info, lambda s, actor: service.create(s, actor, decode_ids(provided(input_), _STAFF_IDS))
+        )
         return StaffPayload(staff=StaffType.from_row(staff) if staff else None, user_errors=errors)
 
     @strawberry.mutation(description="Change a staff account.")
@@ -101,6 +109,6 @@ class Mutation:
     ) -> StaffPayload:
         data = provided(input_)
         staff, errors = await mutate(
-            info, lambda s: service.update(s, pop_pk(data, "Staff"), decode_ids(data, _STAFF_IDS))
+            info, lambda s, actor: service.update(s, actor, pop_pk(data, "Staff"), decode_ids(data, _STAFF_IDS))
         )
         return StaffPayload(staff=StaffType.from_row(staff) if staff else None, user_errors=errors)

@@ -8,6 +8,11 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.audit import service as audit
+from crm.auth import scoping
+from crm.auth.actor import Actor
+from crm.auth.permissions import Op
+from crm.auth.service import set_password
 from crm.db import flush_checking_unique
 from crm.dealers.models import Store
 from crm.enums import Region, Role
@@ -16,13 +21,15 @@ from crm.pagination import OrderKey, Page, paginate
 from crm.staff.models import Staff
 from crm.validation import Checks
 
-COLUMNS = tuple(c for c in Staff.__table__.c)
+SECRET_COLUMNS = frozenset({"password_hash", "failed_logins", "locked_until"})
+COLUMNS = tuple(c for c in Staff.__table__.c if c.name not in SECRET_COLUMNS)
 _UNIQUE = {"uq_staff_username": FieldError("username", "This username is taken.", ErrorCode.DUPLICATE)}
 
 
-def base_query() -> Select[Any]:
-    """Select the columns the API reads (plain rows, no ORM identity map)."""
-    return select(*COLUMNS)
+def base_query(actor: Actor) -> Select[Any]:
+    """Select the staff in the actor's scope (plain rows; work phones as the actor may see them)."""
+    columns = [scoping.phone_column(actor, c) if c.key == "phone" else c for c in COLUMNS]
+    return scoping.where(select(*columns), scoping.staff(actor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +41,12 @@ class StaffFilter:
     search: str | None = None
 
 
-async def list_staff(session: AsyncSession, flt: StaffFilter, *, first: int | None, after: str | None) -> Page:
-    """List staff by username."""
-    stmt = base_query()
+async def list_staff(
+    session: AsyncSession, actor: Actor, flt: StaffFilter, *, first: int | None, after: str | None
+) -> Page:
+    """List the staff in the actor's scope by username."""
+    actor.require(Op.STAFF_READ)
+    stmt = base_query(actor)
     if flt.role is not None:
         stmt = stmt.where(Staff.role == flt.role)
     if flt.store_id is not None:
@@ -86,8 +96,10 @@ def _check_role_fit(checks: Checks, role: str, store_id: int | None, region: str
         checks.add("region", "This role works on a region; choose one.", ErrorCode.REQUIRED)
 
 
-async def create(session: AsyncSession, data: dict[str, Any]) -> Staff:
-    """Create a staff account."""
+async def create(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> Staff:
+    """Create a staff account, with an initial password if one is given."""
+    actor.require(Op.STAFF_WRITE)
+    password = data.pop("password", None)
     checks = Checks()
     values = await _check_fields(session, checks, data)
     _check_role_fit(checks, values.get("role", ""), values.get("store_id"), values.get("region"))
@@ -95,15 +107,20 @@ async def create(session: AsyncSession, data: dict[str, Any]) -> Staff:
     staff = Staff(**{k: v for k, v in values.items() if v is not None or k in ("store_id", "region")})
     session.add(staff)
     await flush_checking_unique(session, _UNIQUE)
+    if password is not None:
+        await set_password(session, staff, password)
+    await audit.record(session, actor, "staffCreate", staff, None)
     return staff
 
 
-async def update(session: AsyncSession, staff_id: int, data: dict[str, Any]) -> Staff:
-    """Change a staff account's fields that were sent."""
-    staff = await session.get(Staff, staff_id)
+async def update(session: AsyncSession, actor: Actor, staff_id: int, data: dict[str, Any]) -> Staff:
+    """Change a staff account's fields that were sent; a new password signs the account out everywhere."""
+    actor.require(Op.STAFF_WRITE)
+    password = data.pop("password", None)
+    staff = await session.get(Staff, staff_id, with_for_update=True)
     if staff is None:
         raise DomainError.one("id", "No such staff member.", ErrorCode.NOT_FOUND)
-    if not data:
+    if not data and password is None:
         raise DomainError.one(None, "Nothing to update.", ErrorCode.NOTHING_TO_UPDATE)
     checks = Checks()
     values = await _check_fields(session, checks, data)
@@ -114,7 +131,11 @@ async def update(session: AsyncSession, staff_id: int, data: dict[str, Any]) -> 
         values.get("region", staff.region),
     )
     checks.raise_if_any()
+    before = audit.snapshot(staff)
     for key, value in values.items():
         setattr(staff, key, value)
     await flush_checking_unique(session, _UNIQUE)
+    if password is not None:
+        await set_password(session, staff, password)
+    await audit.record(session, actor, "staffUpdate", staff, before)
     return staff

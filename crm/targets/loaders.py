@@ -6,18 +6,19 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from crm.auth.actor import Actor
 from crm.batch import row_loader
 from crm.db import SerialSession
 from crm.targets.models import EnrolmentTarget
 from crm.targets.service import TargetKey, enrolled_counts, target_query
 
 
-def target_by_id(session: SerialSession) -> DataLoader[int, Any]:
+def target_by_id(session: SerialSession, actor: Actor) -> DataLoader[int, Any]:
     """Load target rows by id."""
-    return row_loader(session, target_query(), EnrolmentTarget.id)
+    return row_loader(session, target_query(actor), EnrolmentTarget.id)
 
 
-def enrolled_by_target(session: SerialSession) -> DataLoader[TargetKey, int]:
+def enrolled_by_target(session: SerialSession, actor: Actor) -> DataLoader[TargetKey, int]:
     """Count enrolments per (scope, month, scope key), one statement per batch."""
 
     async def load(keys: list[TargetKey]) -> list[int]:

@@ -62,7 +62,7 @@ class Query:
         except DomainError as exc:
             raise RequestError(str(exc), "INVALID_ARGUMENT") from exc
         flt = service.TargetFilter(month=start, scope=scope)
-        page = await service.list_targets(info.context.session, flt, first=first, after=after)
+        page = await service.list_targets(info.context.session, info.context.signed_in, flt, first=first, after=after)
         return to_connection(page, EnrolmentTargetType.from_row)
 
 
@@ -74,5 +74,7 @@ class Mutation:
         info: Info,
         input_: Annotated[TargetSetInput, strawberry.argument(name="input", description="The target.")],
     ) -> TargetPayload:
-        target, errors = await mutate(info, lambda s: service.set_target(s, _target_data(provided(input_))))
+        target, errors = await mutate(
+            info, lambda s, actor: service.set_target(s, actor, _target_data(provided(input_)))
+        )
         return TargetPayload(target=EnrolmentTargetType.from_row(target) if target else None, user_errors=errors)

@@ -12,6 +12,10 @@ from sqlalchemy import Select, String, cast, func, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.audit import service as audit
+from crm.auth import scoping
+from crm.auth.actor import Actor
+from crm.auth.permissions import Op
 from crm.businesstime import business_day_start
 from crm.config import BUSINESS_TZ
 from crm.dealers.models import Dealer, Store
@@ -29,9 +33,9 @@ EARLIEST_MONTH = dt.date(2000, 1, 1)
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
-def target_query() -> Select[Any]:
-    """Select target columns as plain rows."""
-    return select(*EnrolmentTarget.__table__.c)
+def target_query(actor: Actor) -> Select[Any]:
+    """Select the targets in the actor's scope as plain rows."""
+    return scoping.where(select(*EnrolmentTarget.__table__.c), scoping.targets(actor))
 
 
 def parse_month(raw: str) -> dt.date:
@@ -58,9 +62,12 @@ class TargetFilter:
     scope: TargetScope | None = None
 
 
-async def list_targets(session: AsyncSession, flt: TargetFilter, *, first: int | None, after: str | None) -> Page:
-    """List one month's targets by scope and key."""
-    stmt = target_query().where(EnrolmentTarget.month == flt.month)
+async def list_targets(
+    session: AsyncSession, actor: Actor, flt: TargetFilter, *, first: int | None, after: str | None
+) -> Page:
+    """List one month's targets in the actor's scope by scope and key."""
+    actor.require(Op.TARGET_READ)
+    stmt = target_query(actor).where(EnrolmentTarget.month == flt.month)
     if flt.scope is not None:
         stmt = stmt.where(EnrolmentTarget.scope == flt.scope)
     keys = [OrderKey(EnrolmentTarget.scope), OrderKey(EnrolmentTarget.scope_key), OrderKey(EnrolmentTarget.id)]
@@ -106,7 +113,7 @@ async def enrolled_counts(session: AsyncSession, keys: Sequence[TargetKey]) -> l
     return [counts.get((scope, format_month(month), key), 0) for scope, month, key in keys]
 
 
-async def _scope_values(session: AsyncSession, checks: Checks, data: dict[str, Any]) -> dict[str, Any]:
+async def _scope_values(session: AsyncSession, actor: Actor, checks: Checks, data: dict[str, Any]) -> dict[str, Any]:
     scope = data["scope"]
     scope_id, region = data.get("scope_id"), data.get("region")
     values: dict[str, Any] = {"store_id": None, "staff_id": None, "dealer_id": None, "region": None}
@@ -115,22 +122,27 @@ async def _scope_values(session: AsyncSession, checks: Checks, data: dict[str, A
             checks.add("region", "A regional target needs its region.", ErrorCode.REQUIRED)
         if scope_id is not None:
             checks.add("scope_id", "A regional target takes a region, not an ID.", ErrorCode.INVALID)
+        if region is not None and not actor.sees_everything and region != actor.region:
+            checks.add("region", "You set targets for your own region only.", ErrorCode.INVALID)
         values["region"] = Region(region) if region else None
         return values
     if region is not None:
         checks.add("region", "Only a regional target takes a region.", ErrorCode.INVALID)
-    model: Any = {TargetScope.STORE: Store, TargetScope.STAFF: Staff, TargetScope.DEALER: Dealer}[scope]
-    column = {TargetScope.STORE: "store_id", TargetScope.STAFF: "staff_id", TargetScope.DEALER: "dealer_id"}[scope]
+    model, column, condition = {
+        TargetScope.STORE: (Store, "store_id", scoping.stores(actor)),
+        TargetScope.STAFF: (Staff, "staff_id", scoping.staff(actor)),
+        TargetScope.DEALER: (Dealer, "dealer_id", scoping.dealers(actor)),
+    }[scope]
     if scope_id is None:
         checks.add("scope_id", f"A {scope.lower()} target needs the {scope.lower()}.", ErrorCode.REQUIRED)
-    elif await session.get(model, scope_id) is None:
-        checks.add("scope_id", f"No such {scope.lower()}.", ErrorCode.NOT_FOUND)
+    await scoping.check_visible(session, checks, "scope_id", model, scope_id, condition, scope.lower())
     values[column] = scope_id
     return values
 
 
-async def set_target(session: AsyncSession, data: dict[str, Any]) -> EnrolmentTarget:
-    """Create or replace the target of a month for one store, staff member, dealer or region."""
+async def set_target(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> EnrolmentTarget:
+    """Create or replace the target of a month for one store, staff member, dealer or region in scope."""
+    actor.require(Op.TARGET_SET)
     checks = Checks()
     month = parse_month(data["month"])
     latest = today().replace(day=1)
@@ -140,8 +152,16 @@ async def set_target(session: AsyncSession, data: dict[str, Any]) -> EnrolmentTa
         checks.add("month", f"The month must lie between 2000-01 and {format_month(latest)}.", ErrorCode.OUT_OF_RANGE)
     count = data.get("target_count")
     checks.int_range("target_count", count, 0, MAX_TARGET)
-    values = await _scope_values(session, checks, data)
+    values = await _scope_values(session, actor, checks, data)
     checks.raise_if_any()
+    existing = await session.scalar(
+        select(EnrolmentTarget).where(
+            EnrolmentTarget.month == month,
+            EnrolmentTarget.scope == data["scope"],
+            *(getattr(EnrolmentTarget, k).is_not_distinct_from(v) for k, v in values.items()),
+        )
+    )
+    before = audit.snapshot(existing) if existing is not None else None
     stmt = (
         insert(EnrolmentTarget)
         .values(month=month, scope=data["scope"], target_count=count, **values)
@@ -154,4 +174,5 @@ async def set_target(session: AsyncSession, data: dict[str, Any]) -> EnrolmentTa
     target_id = (await session.execute(stmt)).scalar_one()
     target = await session.get(EnrolmentTarget, target_id, populate_existing=True)
     assert target is not None
+    await audit.record(session, actor, "targetSet", target, before)
     return target

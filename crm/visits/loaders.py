@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, func, literal, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from strawberry.dataloader import DataLoader
 
+from crm.auth.actor import Actor
 from crm.batch import row_loader
 from crm.db import SerialSession
 from crm.enums import VisitKind
@@ -16,12 +17,12 @@ from crm.visits.models import Visit
 from crm.visits.service import visit_query
 
 
-def visit_by_id(session: SerialSession) -> DataLoader[int, Any]:
+def visit_by_id(session: SerialSession, actor: Actor) -> DataLoader[int, Any]:
     """Load visit rows by id."""
-    return row_loader(session, visit_query(), Visit.id)
+    return row_loader(session, visit_query(actor), Visit.id)
 
 
-def recent_visits_by_member(session: SerialSession) -> DataLoader[tuple[int, int], list[Any]]:
+def recent_visits_by_member(session: SerialSession, actor: Actor) -> DataLoader[tuple[int, int], list[Any]]:
     """Load each member's latest store visits, newest first; keys are (member id, how many).
 
     One statement for the whole batch: a LATERAL subquery per member walks the
@@ -32,7 +33,7 @@ def recent_visits_by_member(session: SerialSession) -> DataLoader[tuple[int, int
         limit = max(n for _, n in keys)
         ids = select(func.unnest(literal(sorted({m for m, _ in keys}), ARRAY(BigInteger))).label("mid")).subquery()
         latest = (
-            visit_query()
+            visit_query(actor)
             .where(Visit.member_id == ids.c.mid, Visit.kind == VisitKind.MEMBER_STORE)
             .order_by(Visit.visited_at.desc(), Visit.id.desc())
             .limit(limit)

@@ -100,7 +100,9 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> Connection[VisitType]:
-        page = await service.list_visits(info.context.session, _filter(filter), first=first, after=after)
+        page = await service.list_visits(
+            info.context.session, info.context.signed_in, _filter(filter), first=first, after=after
+        )
         return to_connection(page, VisitType.from_row)
 
 
@@ -112,5 +114,5 @@ class Mutation:
         info: Info,
         input_: Annotated[VisitRecordInput, strawberry.argument(name="input", description="The visit.")],
     ) -> VisitPayload:
-        visit, errors = await mutate(info, lambda s: service.record(s, _visit_data(provided(input_))))
+        visit, errors = await mutate(info, lambda s, actor: service.record(s, actor, _visit_data(provided(input_))))
         return VisitPayload(visit=VisitType.from_row(visit) if visit else None, user_errors=errors)

@@ -10,6 +10,10 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.audit import service as audit
+from crm.auth import scoping
+from crm.auth.actor import Actor
+from crm.auth.permissions import Op
 from crm.businesstime import within_days
 from crm.dealers.models import Dealer, Store
 from crm.enums import DealerVisitPurpose, VisitKind
@@ -26,9 +30,9 @@ MAX_QUANTITY = 100000
 CENT = decimal.Decimal("0.01")
 
 
-def visit_query() -> Select[Any]:
-    """Select visit columns as plain rows."""
-    return select(*Visit.__table__.c)
+def visit_query(actor: Actor) -> Select[Any]:
+    """Select the visits in the actor's scope as plain rows."""
+    return scoping.where(select(*Visit.__table__.c), scoping.visits(actor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +46,12 @@ class VisitFilter:
     visited_to: dt.date | None = None
 
 
-async def list_visits(session: AsyncSession, flt: VisitFilter, *, first: int | None, after: str | None) -> Page:
-    """List visits, newest first."""
-    stmt = visit_query()
+async def list_visits(
+    session: AsyncSession, actor: Actor, flt: VisitFilter, *, first: int | None, after: str | None
+) -> Page:
+    """List the visits in the actor's scope, newest first."""
+    actor.require(Op.VISIT_READ)
+    stmt = visit_query(actor)
     for column, value in (
         (Visit.kind, flt.kind),
         (Visit.member_id, flt.member_id),
@@ -82,12 +89,14 @@ def _items(checks: Checks, raw: list[dict[str, Any]] | None) -> list[dict[str, A
     return out
 
 
-async def record(session: AsyncSession, data: dict[str, Any]) -> Visit:
+async def record(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> Visit:
     """Record a visit; a member's visit also moves the member's last visit forward."""
     checks = Checks()
     member_id, dealer_id = data.get("member_id"), data.get("dealer_id")
     if (member_id is None) == (dealer_id is None):
         raise DomainError.one(None, "Give either a member or a dealer.", ErrorCode.INVALID)
+    actor.require(Op.VISIT_RECORD_MEMBER if member_id is not None else Op.VISIT_RECORD_DEALER)
+    data.setdefault("recorded_by_id", actor.staff_id)
     visited_at = data.get("visited_at") or dt.datetime.now(dt.UTC)
     visited_at = checks.not_future("visited_at", visited_at)
     notes = checks.text("notes", data.get("notes"), max_length=2000)
@@ -99,9 +108,8 @@ async def record(session: AsyncSession, data: dict[str, Any]) -> Visit:
         for key in ("purpose", "quantity"):
             if data.get(key) is not None:
                 checks.add(key, f"{key} applies to dealer visits only.", ErrorCode.INVALID)
-        member = await session.get(Member, member_id)
-        if member is None:
-            checks.add("member_id", "No such member.", ErrorCode.NOT_FOUND)
+        await scoping.check_visible(session, checks, "member_id", Member, member_id, scoping.members(actor), "member")
+        member = None if checks.has("member_id") else await session.get(Member, member_id)
         store_id = data.get("store_id") or (member.home_store_id if member else None)
         if data.get("store_id") is not None and await session.get(Store, store_id) is None:
             checks.add("store_id", "No such store.", ErrorCode.NOT_FOUND)
@@ -124,8 +132,7 @@ async def record(session: AsyncSession, data: dict[str, Any]) -> Visit:
         for key in ("purchase_amount", "items", "item_count"):
             if data.get(key) not in (None, []):
                 checks.add(key, f"{key} applies to member visits only.", ErrorCode.INVALID)
-        if await session.get(Dealer, dealer_id) is None:
-            checks.add("dealer_id", "No such dealer.", ErrorCode.NOT_FOUND)
+        await scoping.check_visible(session, checks, "dealer_id", Dealer, dealer_id, scoping.dealers(actor), "dealer")
         if data.get("purpose") is None:
             checks.add("purpose", "A dealer visit needs its purpose.", ErrorCode.REQUIRED)
         quantity = data.get("quantity")
@@ -152,4 +159,5 @@ async def record(session: AsyncSession, data: dict[str, Any]) -> Visit:
             .execution_options(synchronize_session=False)
         )
     await session.refresh(visit)
+    await audit.record(session, actor, "visitRecord", visit, None)
     return visit
