@@ -9,6 +9,8 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceTyp
 from crm.auth.permissions import render_markdown
 from crm.cli import SCHEMA_PATH, export_schema_text
 from crm.config import PROJECT_ROOT
+from crm.graphql.limits import LimitExceeded, Limits
+from crm.graphql.limits import check as check_limits
 from crm.graphql.schema import schema
 
 OPERATIONS = PROJECT_ROOT / "schema" / "operations"
@@ -71,3 +73,17 @@ def test_readme_permission_matrix_is_the_one_in_the_code():
     end = readme.index("<!-- permissions:end -->")
     # then
     assert readme[start:end] == render_markdown(), "README matrix is stale: paste `crm permissions`"
+
+
+def test_client_operations_stay_within_the_query_limits():
+    # given
+    files = _operation_files()
+    # when
+    refused = {}
+    for path in files:
+        try:
+            check_limits(schema._schema, path.read_text(), {}, None, Limits(introspection=False))
+        except LimitExceeded as exc:
+            refused[path.name] = exc.code
+    # then
+    assert refused == {}

@@ -29,6 +29,8 @@ from crm.auth.service import authenticate
 from crm.db import SerialSession
 from crm.errors import RequestError
 from crm.graphql.context import Context
+from crm.graphql.limits import LimitExceeded, Limits, hide_suggestions
+from crm.graphql.limits import check as check_limits
 from crm.graphql.schema import CrmSchema
 
 log = logging.getLogger("crm.graphql")
@@ -132,12 +134,14 @@ class GraphQLHandler:
         debug: bool,
         max_body_bytes: int,
         graphiql_html: str | None,
+        limits: Limits | None = None,
     ) -> None:
         self.schema = schema
         self.sessionmaker = sessionmaker
         self.debug = debug
         self.max_body_bytes = max_body_bytes
         self.graphiql_html = graphiql_html
+        self.limits = limits or Limits(introspection=debug)
 
     async def handle(self, request: Request) -> Response:
         """Answer one HTTP request to the GraphQL endpoint."""
@@ -204,6 +208,11 @@ class GraphQLHandler:
     ) -> Response:
         if self.sessionmaker is None:
             raise RuntimeError("the app's lifespan has not started")
+        try:
+            check_limits(self.schema._schema, query, variables, operation_name, self.limits)
+        except LimitExceeded as exc:
+            refused = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
+            return self._respond(refused, media_type, 200 if media_type == JSON else 400)
         operation = _operation(query, operation_name)
         async with self.sessionmaker() as session:
             context = Context(session=session)
@@ -233,6 +242,8 @@ class GraphQLHandler:
         original = error.original_error
         formatted: dict[str, Any] = dict(error.formatted)
         if original is None or isinstance(original, GraphQLError):
+            if not self.debug:
+                formatted["message"] = hide_suggestions(error)
             return formatted
         if isinstance(original, RequestError):
             formatted["extensions"] = {"code": original.code}
