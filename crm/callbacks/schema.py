@@ -8,11 +8,12 @@ from typing import Annotated
 import strawberry
 
 from crm.callbacks import service
+from crm.callbacks.models import Callback
 from crm.callbacks.service import CallbackOrder
 from crm.callbacks.types import CallbackType
 from crm.enums import CallbackPurpose, CallbackStatus, Channel, NonConversionReason, PartyKind
 from crm.graphql.context import Info
-from crm.graphql.payloads import UserError, decode_ids, mutate, pop_pk, provided
+from crm.graphql.payloads import UserError, decode_ids, mutate, mutate_once, pop_pk, provided
 from crm.graphql.relay import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, to_connection
 from crm.ids import pk_of
 
@@ -75,6 +76,11 @@ class CallbackCloseInput:
     outcome_notes: str | None = strawberry.field(default=None, description="What was said, at most 2000 characters.")
     version: int | None = strawberry.field(
         default=None, description="The version the change is based on; a newer stored one gives STALE_VERSION."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string (e.g. a UUID) from a client that may retry: the same key with the same input"
+        " writes once and returns the first result; with another input it gives IDEMPOTENCY_KEY_REUSED.",
     )
 
 
@@ -160,5 +166,13 @@ class Mutation:
         ],
     ) -> CallbackPayload:
         data = provided(input_)
-        callback, errors = await mutate(info, lambda s, actor: service.close(s, actor, pop_pk(data, "Callback"), data))
+        key = data.pop("idempotency_key", None)
+        callback, errors = await mutate_once(
+            info,
+            key,
+            "callbackClose",
+            dict(data),
+            lambda s, actor: service.close(s, actor, pop_pk(data, "Callback"), data),
+            lambda s, pk: s.get(Callback, pk),
+        )
         return _payload(callback, errors)

@@ -9,9 +9,10 @@ import strawberry
 
 from crm.enums import Department, FeedbackChannel, FeedbackKind, FeedbackStatus, PartyKind
 from crm.feedback import service
+from crm.feedback.models import Feedback
 from crm.feedback.types import FeedbackType
 from crm.graphql.context import Info
-from crm.graphql.payloads import UserError, decode_ids, mutate, provided
+from crm.graphql.payloads import UserError, decode_ids, mutate_once, provided
 from crm.graphql.relay import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, to_connection
 from crm.ids import pk_of
 
@@ -45,6 +46,11 @@ class FeedbackSubmitInput:
     store_id: strawberry.ID | None = strawberry.field(default=None, description="Store it concerns.")
     received_at: dt.datetime | None = strawberry.field(default=None, description="When (default now); not future.")
     received_by_id: strawberry.ID | None = strawberry.field(default=None, description="Staff member taking it in.")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string (e.g. a UUID) from a client that may retry: the same key with the same input"
+        " writes once and returns the first result; with another input it gives IDEMPOTENCY_KEY_REUSED.",
+    )
 
 
 @strawberry.type(description="Result of a feedback mutation.")
@@ -98,5 +104,14 @@ class Mutation:
         info: Info,
         input_: Annotated[FeedbackSubmitInput, strawberry.argument(name="input", description="The feedback.")],
     ) -> FeedbackPayload:
-        row, errors = await mutate(info, lambda s, actor: service.submit(s, actor, decode_ids(provided(input_), _IDS)))
+        data = provided(input_)
+        key = data.pop("idempotency_key", None)
+        row, errors = await mutate_once(
+            info,
+            key,
+            "feedbackSubmit",
+            dict(data),
+            lambda s, actor: service.submit(s, actor, decode_ids(data, _IDS)),
+            lambda s, pk: s.get(Feedback, pk),
+        )
         return FeedbackPayload(feedback=FeedbackType.from_row(row) if row else None, user_errors=errors)

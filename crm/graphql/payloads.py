@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import strawberry
 
+from crm.auth import idempotency
 from crm.auth.actor import Actor
 from crm.db import SerialSession
 from crm.errors import DomainError, FieldError, RequestError
@@ -98,3 +99,40 @@ def pop_pk(data: dict[str, Any], type_name: str) -> int:
     holder = {"id": data.pop("id")}
     decode_ids(holder, {"id": type_name})
     return int(holder["id"])
+
+
+class Identified(Protocol):
+    id: int
+
+
+R = TypeVar("R", bound=Identified)
+
+
+async def mutate_once(
+    info: Info,
+    key: str | None,
+    operation: str,
+    request: dict[str, Any],
+    work: Callable[[SerialSession, Actor], Awaitable[R]],
+    load: Callable[[SerialSession, int], Awaitable[R | None]],
+) -> tuple[R | None, list[UserError]]:
+    """Like `mutate`, but a retry with the same idempotency key and input returns the first result.
+
+    Without a key it is `mutate`. The key is taken in the mutation's own transaction, so a
+    refused request releases it and a retry runs afresh.
+    """
+    if key is None:
+        return await mutate(info, work)
+
+    async def once(session: SerialSession, actor: Actor) -> R:
+        taken = await idempotency.claim(session, actor, key, operation, request)
+        if taken.replay_id is not None:
+            earlier = await load(session, taken.replay_id)
+            assert earlier is not None  # the key's result row exists: it was committed with it
+            return earlier
+        assert taken.key_id is not None
+        result = await work(session, actor)
+        await idempotency.complete(session, taken.key_id, result.id)
+        return result
+
+    return await mutate(info, once)

@@ -9,10 +9,11 @@ import strawberry
 
 from crm.enums import Gender, MemberStatus, MemberTier
 from crm.graphql.context import Info
-from crm.graphql.payloads import UserError, decode_ids, mutate, pop_pk, provided
+from crm.graphql.payloads import UserError, decode_ids, mutate, mutate_once, pop_pk, provided
 from crm.graphql.relay import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, to_connection
 from crm.ids import pk_of
 from crm.members import service
+from crm.members.models import Member
 from crm.members.service import MemberOrder
 from crm.members.types import MemberType
 
@@ -102,6 +103,11 @@ class MemberEnrolInput:
     preferences: PreferencesInput | None = strawberry.field(default=strawberry.UNSET, description="Preferences.")
     tags: list[str] | None = strawberry.field(default=strawberry.UNSET, description="At most 20 tags of 30 characters.")
     notes: str | None = strawberry.field(default=strawberry.UNSET, description="Notes, at most 2000 characters.")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string (e.g. a UUID) from a client that may retry: the same key with the same input"
+        " writes once and returns the first result; with another input it gives IDEMPOTENCY_KEY_REUSED.",
+    )
 
 
 @strawberry.input(description="Changes to a member; only the fields sent are changed.")
@@ -176,7 +182,16 @@ class Mutation:
         info: Info,
         input_: Annotated[MemberEnrolInput, strawberry.argument(name="input", description="The member to enrol.")],
     ) -> MemberPayload:
-        member, errors = await mutate(info, lambda s, actor: service.enrol(s, actor, _member_data(provided(input_))))
+        data = provided(input_)
+        key = data.pop("idempotency_key", None)
+        member, errors = await mutate_once(
+            info,
+            key,
+            "memberEnrol",
+            dict(data),
+            lambda s, actor: service.enrol(s, actor, _member_data(data)),
+            lambda s, pk: s.get(Member, pk),
+        )
         return MemberPayload(member=MemberType.from_row(member) if member else None, user_errors=errors)
 
     @strawberry.mutation(description="Change a member's details, consent or preferences.")

@@ -10,10 +10,11 @@ import strawberry
 
 from crm.enums import DealerVisitPurpose, VisitKind
 from crm.graphql.context import Info
-from crm.graphql.payloads import UserError, decode_ids, mutate, provided
+from crm.graphql.payloads import UserError, decode_ids, mutate_once, provided
 from crm.graphql.relay import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, to_connection
 from crm.ids import pk_of
 from crm.visits import service
+from crm.visits.models import Visit
 from crm.visits.types import VisitType
 
 
@@ -59,6 +60,11 @@ class VisitRecordInput:
     quantity: int | None = strawberry.field(default=None, description="Pieces seen, ordered or returned (dealers).")
     recorded_by_id: strawberry.ID | None = strawberry.field(default=None, description="Staff member recording.")
     notes: str | None = strawberry.field(default=None, description="Notes, at most 2000 characters.")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string (e.g. a UUID) from a client that may retry: the same key with the same input"
+        " writes once and returns the first result; with another input it gives IDEMPOTENCY_KEY_REUSED.",
+    )
 
 
 @strawberry.type(description="Result of recording a visit.")
@@ -114,5 +120,14 @@ class Mutation:
         info: Info,
         input_: Annotated[VisitRecordInput, strawberry.argument(name="input", description="The visit.")],
     ) -> VisitPayload:
-        visit, errors = await mutate(info, lambda s, actor: service.record(s, actor, _visit_data(provided(input_))))
+        data = provided(input_)
+        key = data.pop("idempotency_key", None)
+        visit, errors = await mutate_once(
+            info,
+            key,
+            "visitRecord",
+            dict(data),
+            lambda s, actor: service.record(s, actor, _visit_data(data)),
+            lambda s, pk: s.get(Visit, pk),
+        )
         return VisitPayload(visit=VisitType.from_row(visit) if visit else None, user_errors=errors)
