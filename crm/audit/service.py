@@ -21,7 +21,8 @@ _PERSONAL = {"phone": "masked", "name": "masked", "birthday": "hidden", "contact
 _SECRET = {"password_hash", "token_hash"}
 
 
-def _json(value: Any) -> Any:
+def to_json(value: Any) -> Any:
+    """A value as JSON-ready data (times ISO 8601, decimals as text)."""
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -29,16 +30,16 @@ def _json(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
+        return [to_json(v) for v in value]
     if isinstance(value, dict):
-        return {k: _json(v) for k, v in value.items()}
+        return {k: to_json(v) for k, v in value.items()}
     return value
 
 
 def _protect(column: str, value: Any) -> Any:
     how = _PERSONAL.get(column)
     if value is None or how is None:
-        return _json(value)
+        return to_json(value)
     if how == "hidden":
         return "(hidden)"
     text = str(value)

@@ -83,6 +83,7 @@ Mutation = merge_types(
     (
         auth.Mutation,
         members.Mutation,
+        members.PrivacyMutation,
         visits.Mutation,
         callbacks.Mutation,
         feedback.Mutation,

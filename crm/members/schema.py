@@ -6,13 +6,14 @@ import datetime as dt
 from typing import Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 
 from crm.enums import Gender, MemberStatus, MemberTier
 from crm.graphql.context import Info
 from crm.graphql.payloads import UserError, decode_ids, mutate, mutate_once, pop_pk, provided
 from crm.graphql.relay import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, to_connection
 from crm.ids import pk_of
-from crm.members import service
+from crm.members import privacy, service
 from crm.members.models import Member
 from crm.members.service import MemberOrder
 from crm.members.types import MemberType
@@ -205,5 +206,47 @@ class Mutation:
         data = provided(input_)
         member, errors = await mutate(
             info, lambda s, actor: service.update(s, actor, pop_pk(data, "Member"), _member_data(data))
+        )
+        return MemberPayload(member=MemberType.from_row(member) if member else None, user_errors=errors)
+
+
+@strawberry.input(description="The member a privacy request (PIPL) concerns.")
+class MemberPrivacyInput:
+    id: strawberry.ID = strawberry.field(description="The member.")
+
+
+@strawberry.type(description="Everything held on one member (PIPL access request).")
+class MemberExportPayload:
+    data: JSON | None = strawberry.field(
+        description="Member, visits, callbacks, feedback with its history and the member's audit trail;"
+        " null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused; empty on success.")
+
+
+@strawberry.type
+class PrivacyMutation:
+    @strawberry.mutation(description="Export all data held on one member (admins; the export is audited).")
+    async def member_export(
+        self,
+        info: Info,
+        input_: Annotated[MemberPrivacyInput, strawberry.argument(name="input", description="The member.")],
+    ) -> MemberExportPayload:
+        data, errors = await mutate(
+            info, lambda s, actor: privacy.export(s, actor, pop_pk({"id": input_.id}, "Member"))
+        )
+        return MemberExportPayload(data=JSON(data) if data is not None else None, user_errors=errors)
+
+    @strawberry.mutation(
+        description="Erase a member's personal data (admins): name, phone, birthday, notes and free text are"
+        " anonymised, open calls cancelled; visits and amounts stay for the aggregates; the erasure is audited."
+    )
+    async def member_erase(
+        self,
+        info: Info,
+        input_: Annotated[MemberPrivacyInput, strawberry.argument(name="input", description="The member.")],
+    ) -> MemberPayload:
+        member, errors = await mutate(
+            info, lambda s, actor: privacy.erase(s, actor, pop_pk({"id": input_.id}, "Member"))
         )
         return MemberPayload(member=MemberType.from_row(member) if member else None, user_errors=errors)
