@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +15,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crm.config import Settings, async_url
 from crm.errors import DomainError, ErrorCode, FieldError
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,30 +58,54 @@ class SerialSession(AsyncSession):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lock = asyncio.Lock()
+        self._finished = False
+
+    async def _serially(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run one database call at a time; a call once started runs to its end.
+
+        graphql-core cancels sibling resolvers when a non-null field fails; a statement
+        cancelled half-way would leave the connection (and its transaction) unusable, so
+        the call is shielded and the cancellation honoured once it is done.
+        """
+        async with self._lock:
+            if self._finished:
+                work.close()
+                # A resolver left running after its request ended must not touch a connection given back.
+                raise RuntimeError("the request this session belonged to has finished")
+            task = asyncio.ensure_future(work)
+            try:
+                return await asyncio.shield(task)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await task
+                raise
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._lock:
-            return await super().execute(*args, **kwargs)
+        return await self._serially(super().execute(*args, **kwargs))
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._lock:
-            return await super().scalar(*args, **kwargs)
+        return await self._serially(super().scalar(*args, **kwargs))
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._lock:
-            return await super().get(*args, **kwargs)
+        return await self._serially(super().get(*args, **kwargs))
+
+    async def refresh(self, *args: Any, **kwargs: Any) -> None:
+        await self._serially(super().refresh(*args, **kwargs))
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
-        async with self._lock:
-            await super().flush(*args, **kwargs)
+        await self._serially(super().flush(*args, **kwargs))
 
     async def commit(self) -> None:
-        async with self._lock:
-            await super().commit()
+        await self._serially(super().commit())
 
     async def rollback(self) -> None:
+        await self._serially(super().rollback())
+
+    async def close(self) -> None:
+        """Wait for a statement in flight, refuse any later one, then give the connection back."""
         async with self._lock:
-            await super().rollback()
+            self._finished = True
+            await super().close()
 
 
 def make_engine(settings: Settings, url: str) -> AsyncEngine:

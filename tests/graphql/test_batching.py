@@ -114,3 +114,16 @@ async def test_concurrent_sibling_fields_share_one_session_safely(gql, session):
     assert data["a"]["totalCount"] == 5
     assert data["b"]["totalCount"] == 5
     assert len(data["b"]["edges"]) == 5
+
+
+async def test_a_failing_sibling_leaves_the_connection_usable(gql):
+    # given: a root field that fails (non-null, so graphql-core cancels its siblings) next to
+    # one whose statement is in flight
+    failing = '{ me { id displayName } stores(after: "not-a-cursor") { totalCount } }'
+    for _ in range(5):
+        # when
+        refused = await gql.raw(failing)
+        after = await gql("{ me { id } stores(first: 1) { totalCount } }")
+        # then
+        assert refused["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
+        assert after["me"]["id"]
