@@ -16,9 +16,26 @@ from crm.auth.actor import Actor
 from crm.auth.permissions import Op
 from crm.pagination import OrderKey, Page, paginate
 
-# Personal fields are never copied into the trail in clear: an erased member must leave nothing behind.
-_PERSONAL = {"phone": "masked", "name": "masked", "birthday": "hidden", "contact_phone": "masked"}
+# Personal data is never copied into the trail in clear: an erased member must leave nothing behind.
+# Per table, how a column is shown: names and phones masked (王**, 138****5678), birthdays and what staff
+# typed about a customer (notes, complaints, labels) hidden. Any other *phone column is masked as well.
+_MASKED, _HIDDEN = "masked", "hidden"
+_PERSONAL: dict[str, dict[str, str]] = {
+    "member": {
+        "name": _MASKED,
+        "phone": _MASKED,
+        "birthday": _HIDDEN,
+        "notes": _HIDDEN,
+        "tags": _HIDDEN,
+        "preferences": _HIDDEN,
+    },
+    "visit": {"notes": _HIDDEN},
+    "callback": {"notes": _HIDDEN, "outcome_notes": _HIDDEN},
+    "feedback": {"content": _HIDDEN, "assessment_note": _HIDDEN, "solution": _HIDDEN, "review_note": _HIDDEN},
+}
+# Secrets: the trail shows that one is set (and, through the diff, that it changed), never its value.
 _SECRET = {"password_hash", "token_hash"}
+_UNAUDITED = {"created_at", "updated_at"}
 
 
 def to_json(value: Any) -> Any:
@@ -36,11 +53,15 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def _protect(column: str, value: Any) -> Any:
-    how = _PERSONAL.get(column)
-    if value is None or how is None:
+def _protect(table: str, column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column in _SECRET:
+        return "(set)"
+    how = _PERSONAL.get(table, {}).get(column) or (_MASKED if column.endswith("phone") else None)
+    if how is None:
         return to_json(value)
-    if how == "hidden":
+    if how == _HIDDEN:
         return "(hidden)"
     text = str(value)
     if column.endswith("phone"):
@@ -48,23 +69,39 @@ def _protect(column: str, value: Any) -> Any:
     return text[:1] + "**"
 
 
-def snapshot(row: Any) -> dict[str, Any]:
-    """The audited values of an ORM object: every column, personal ones masked, secrets left out."""
+class Snapshot(dict[str, Any]):
+    """A row's audited values as the trail shows them (personal ones masked, secrets as "(set)").
+
+    The real values are kept beside, in memory only, so that a change the mask hides
+    (王小紅 -> 王小明, a new number with the same first and last digits, a new password)
+    still counts as a change.
+    """
+
+    def __init__(self, shown: dict[str, Any], real: dict[str, Any]) -> None:
+        super().__init__(shown)
+        self.real = real
+
+
+def snapshot(row: Any) -> Snapshot:
+    """The audited values of an ORM object: every column but the timestamps, personal ones masked."""
     table = row.__table__
-    return {
-        c.name: _protect(c.name, getattr(row, c.key))
-        for c in table.columns
-        if c.name not in _SECRET and c.name not in ("created_at", "updated_at")
-    }
+    columns = [c for c in table.columns if c.name not in _UNAUDITED]
+    real = {c.name: to_json(getattr(row, c.key)) for c in columns}
+    return Snapshot({name: _protect(table.name, name, value) for name, value in real.items()}, real)
+
+
+def _real(values: dict[str, Any]) -> dict[str, Any]:
+    return values.real if isinstance(values, Snapshot) else values
 
 
 def changes(
     before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """Keep only the fields that changed (all of `after` for a creation)."""
+    """Keep only the fields that changed (all of `after` for a creation), as the trail shows them."""
     if before is None or after is None:
-        return before, after or {}
-    keys = [k for k in after if before.get(k) != after.get(k)]
+        return (dict(before) if before is not None else None), dict(after or {})
+    old, new = _real(before), _real(after)
+    keys = [k for k in after if old.get(k) != new.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 

@@ -47,8 +47,13 @@ def _stores(actor: Actor) -> Condition:
 
 def stores(actor: Actor) -> Condition:
     """Stores an actor works on: their own (store staff), their region's (VIP managers), their region's
-    dealer stores (receptionists, sales clerks); all for admins, supervisors and marketing."""
-    return _gate(actor, Op.STORE_READ, _stores(actor))
+    dealer stores (receptionists, sales clerks); all for admins, supervisors and marketing.
+
+    A member's home store is part of the member (Member.store is never null): an API token
+    granted MEMBER_READ without STORE_READ still sees the stores in its scope through members.
+    """
+    condition = _stores(actor)
+    return condition if actor.may(Op.STORE_READ) or actor.may(Op.MEMBER_READ) else false()
 
 
 def _ids(column: Any, condition: Condition) -> Any:
@@ -114,8 +119,13 @@ def feedback(actor: Actor) -> Condition:
 
 
 def staff(actor: Actor) -> Condition:
-    """Oneself, colleagues of the stores in scope and of one's region."""
-    return _gate(actor, Op.STAFF_READ, _staff(actor))
+    """Oneself, colleagues of the stores in scope and of one's region.
+
+    Oneself stays visible without STAFF_READ (an API token's narrower grant): `me` and
+    one's own name on records one wrote must not vanish or fail.
+    """
+    condition = _gate(actor, Op.STAFF_READ, _staff(actor))
+    return None if condition is None else or_(Staff.id == actor.staff_id, condition)
 
 
 def _staff(actor: Actor) -> Condition:

@@ -54,6 +54,7 @@ class LoginResult:
     expires_at: dt.datetime | None = None
     staff: Staff | None = None
     error: DomainError | None = None
+    actor: Actor | None = None  # who the new session acts for
 
 
 async def login(session: AsyncSession, username: str, password: str) -> LoginResult:
@@ -83,9 +84,17 @@ async def login(session: AsyncSession, username: str, password: str) -> LoginRes
         staff.password_hash = passwords.hash_password(password)
     raw, digest = new_token()
     expires = now + dt.timedelta(hours=SESSION_HOURS)
-    session.add(AuthToken(token_hash=digest, staff_id=staff.id, kind=TokenKind.SESSION, expires_at=expires))
+    token = AuthToken(token_hash=digest, staff_id=staff.id, kind=TokenKind.SESSION, expires_at=expires)
+    session.add(token)
     await session.flush()
-    return LoginResult(token=raw, expires_at=expires, staff=staff)
+    actor = Actor(
+        staff_id=staff.id,
+        role=Role(staff.role),
+        store_id=staff.store_id,
+        region=Region(staff.region) if staff.region else None,
+        token_id=token.id,
+    )
+    return LoginResult(token=raw, expires_at=expires, staff=staff, actor=actor)
 
 
 async def authenticate(session: AsyncSession, raw: str) -> Actor | None:
@@ -180,7 +189,9 @@ async def create_api_token(session: AsyncSession, actor: Actor, data: dict[str, 
     actor.require(Op.TOKEN_MANAGE)
     checks = Checks()
     name = checks.text("name", data.get("name"), max_length=60, required=True)
-    days = data.get("expires_in_days") or 90
+    days = data.get("expires_in_days")
+    if days is None:
+        days = 90  # 0 is out of range, not "the default"
     checks.int_range("expires_in_days", days, 1, MAX_API_TOKEN_DAYS)
     staff = await session.get(Staff, data["staff_id"])
     scopes: list[Op] = list(data.get("scopes") or [])
