@@ -127,10 +127,12 @@ class Mutation:
         info: Info,
         input_: Annotated[PasswordChangeInput, strawberry.argument(name="input", description="Old and new password.")],
     ) -> PasswordChangePayload:
-        _, errors = await mutate(
-            info, lambda s, actor: service.change_password(s, actor, input_.current_password, input_.new_password)
+        session = info.context.session
+        error = await service.change_password(
+            session, info.context.signed_in, input_.current_password, input_.new_password
         )
-        return PasswordChangePayload(ok=not errors, user_errors=errors)
+        await session.commit()  # a wrong current password counts towards the lock-out
+        return PasswordChangePayload(ok=error is None, user_errors=user_errors(error) if error else [])
 
     @strawberry.mutation(description="Create an API token (admins); the token is shown once.")
     async def api_token_create(

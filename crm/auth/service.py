@@ -65,18 +65,12 @@ async def login(session: AsyncSession, username: str, password: str) -> LoginRes
     """
     now = dt.datetime.now(dt.UTC)
     staff = await session.scalar(select(Staff).where(Staff.username == username.strip().lower()).with_for_update())
-    if staff is not None and staff.locked_until is not None and staff.locked_until > now:
-        wait = max(1, int((staff.locked_until - now).total_seconds() // 60) + 1)
-        error = DomainError.one(
-            None, f"Too many failed attempts; try again in {wait} minutes.", ErrorCode.ACCOUNT_LOCKED
-        )
-        return LoginResult(error=error)
+    if staff is not None and (locked := _locked(staff, now)) is not None:
+        return LoginResult(error=locked)
     ok = passwords.verify(staff.password_hash if staff else None, password)
     if staff is None or not ok or not staff.active:
         if staff is not None and not ok:
-            staff.failed_logins += 1
-            minutes = lock_minutes(staff.failed_logins)
-            staff.locked_until = now + dt.timedelta(minutes=minutes) if minutes else None
+            await _count_failure(session, staff, now, None, "loginFailed")
         return LoginResult(error=DomainError.one(None, "Wrong username or password.", ErrorCode.INVALID_CREDENTIALS))
     staff.failed_logins = 0
     staff.locked_until = None
@@ -94,7 +88,26 @@ async def login(session: AsyncSession, username: str, password: str) -> LoginRes
         region=Region(staff.region) if staff.region else None,
         token_id=token.id,
     )
+    await audit.record(session, actor, "login", token, None)
     return LoginResult(token=raw, expires_at=expires, staff=staff, actor=actor)
+
+
+def _locked(staff: Staff, now: dt.datetime) -> DomainError | None:
+    if staff.locked_until is None or staff.locked_until <= now:
+        return None
+    wait = max(1, int((staff.locked_until - now).total_seconds() // 60) + 1)
+    return DomainError.one(None, f"Too many failed attempts; try again in {wait} minutes.", ErrorCode.ACCOUNT_LOCKED)
+
+
+async def _count_failure(
+    session: AsyncSession, staff: Staff, now: dt.datetime, actor: Actor | None, action: str
+) -> None:
+    """Count a wrong password against the account; lock it (doubling) past the free attempts; audit it."""
+    before = audit.snapshot(staff)
+    staff.failed_logins += 1
+    minutes = lock_minutes(staff.failed_logins)
+    staff.locked_until = now + dt.timedelta(minutes=minutes) if minutes else None
+    await audit.record(session, actor, action, staff, before)
 
 
 async def authenticate(session: AsyncSession, raw: str) -> Actor | None:
@@ -128,18 +141,35 @@ async def authenticate(session: AsyncSession, raw: str) -> Actor | None:
 
 async def logout(session: AsyncSession, actor: Actor) -> None:
     """Revoke the token the request came with."""
-    await session.execute(
-        update(AuthToken).where(AuthToken.id == actor.token_id).values(revoked_at=dt.datetime.now(dt.UTC))
-    )
+    token = await session.get(AuthToken, actor.token_id, with_for_update=True)
+    if token is None or token.revoked_at is not None:
+        return
+    before = audit.snapshot(token)
+    token.revoked_at = dt.datetime.now(dt.UTC)
+    await audit.record(session, actor, "logout", token, before)
 
 
-async def change_password(session: AsyncSession, actor: Actor, current: str, new: str) -> None:
-    """Change one's own password; every other session of the account is signed out."""
+async def change_password(session: AsyncSession, actor: Actor, current: str, new: str) -> DomainError | None:
+    """Change one's own password; every other session of the account is signed out.
+
+    A refusal is returned, not raised: a wrong current password counts towards the
+    lock-out like a failed login, and that count must be committed.
+    """
+    now = dt.datetime.now(dt.UTC)
     staff = await session.get(Staff, actor.staff_id, with_for_update=True)
     assert staff is not None
+    if (locked := _locked(staff, now)) is not None:
+        return locked
     if not passwords.verify(staff.password_hash, current):
-        raise DomainError.one("current_password", "The current password is wrong.", ErrorCode.INVALID_CREDENTIALS)
-    await set_password(session, staff, new, keep_token_id=actor.token_id)
+        await _count_failure(session, staff, now, actor, "passwordChangeFailed")
+        return DomainError.one("current_password", "The current password is wrong.", ErrorCode.INVALID_CREDENTIALS)
+    try:
+        before = audit.snapshot(staff)
+        await set_password(session, staff, new, keep_token_id=actor.token_id)
+    except DomainError as exc:
+        return exc
+    await audit.record(session, actor, "passwordChange", staff, before)
+    return None
 
 
 async def set_password(session: AsyncSession, staff: Staff, new: str, *, keep_token_id: int | None = None) -> None:

@@ -114,10 +114,11 @@ async def _check_consent(session: AsyncSession, checks: Checks, member_id: int |
         checks.add("channel", f"The member has not agreed to be contacted by {channel}.", ErrorCode.NO_CONSENT)
 
 
-async def _assignee(session: AsyncSession, checks: Checks, staff_id: int | None) -> None:
+async def _assignee(session: AsyncSession, actor: Actor, checks: Checks, staff_id: int | None) -> None:
     if staff_id is None:
         return
-    staff = await session.get(Staff, staff_id)
+    visible = await scoping.is_visible(session, Staff, staff_id, scoping.staff(actor))
+    staff = await session.get(Staff, staff_id) if visible else None
     if staff is None:
         checks.add("assignee_id", "No such staff member.", ErrorCode.NOT_FOUND)
     elif not staff.active:
@@ -166,7 +167,7 @@ async def create(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> C
             checks.add("feedback_id", "No such feedback.", ErrorCode.NOT_FOUND)
         elif (feedback.member_id, feedback.dealer_id) != (member_id, dealer_id):
             checks.add("feedback_id", "This feedback came from someone else.", ErrorCode.INVALID)
-    await _assignee(session, checks, values.get("assignee_id"))
+    await _assignee(session, actor, checks, values.get("assignee_id"))
     if not checks.has("member_id"):
         await _check_consent(session, checks, member_id, values.get("channel"))
     checks.raise_if_any()
@@ -203,7 +204,7 @@ async def update(session: AsyncSession, actor: Actor, callback_id: int, data: di
         raise DomainError.one(None, "Nothing to update.", ErrorCode.NOTHING_TO_UPDATE)
     checks = Checks()
     values = _plan_values(checks, data, new=False)
-    await _assignee(session, checks, values.get("assignee_id"))
+    await _assignee(session, actor, checks, values.get("assignee_id"))
     if "channel" in values:
         await _check_consent(session, checks, callback.member_id, values["channel"])
     checks.raise_if_any()

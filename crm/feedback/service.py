@@ -98,11 +98,11 @@ async def submit(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> F
     await scoping.check_visible(session, checks, "member_id", Member, member_id, scoping.members(actor), "member")
     await scoping.check_visible(session, checks, "dealer_id", Dealer, dealer_id, scoping.dealers(actor), "dealer")
     store_id = data.get("store_id")
-    if store_id is not None and await session.get(Store, store_id) is None:
-        checks.add("store_id", "No such store.", ErrorCode.NOT_FOUND)
+    await scoping.check_visible(session, checks, "store_id", Store, store_id, scoping.stores(actor), "store")
     received_by_id = data.get("received_by_id")
-    if received_by_id is not None and await session.get(Staff, received_by_id) is None:
-        checks.add("received_by_id", "No such staff member.", ErrorCode.NOT_FOUND)
+    await scoping.check_visible(
+        session, checks, "received_by_id", Staff, received_by_id, scoping.staff(actor), "staff member"
+    )
     content = checks.text("content", data.get("content"), max_length=MAX_CONTENT, required=True)
     received_at = data.get("received_at") or dt.datetime.now(dt.UTC)
     received_at = checks.not_future("received_at", received_at)

@@ -101,6 +101,9 @@ async def list_members(
 ) -> Page:
     """List the members in the actor's scope matching every given filter, in a stable order."""
     actor.require(Op.MEMBER_READ)
+    if order is MemberOrder.NAME and actor.masks_personal_data:
+        # Cursors carry the sort values: sorting by name would hand out the names the mask hides.
+        raise RequestError("Your role may not sort members by name.", "FORBIDDEN")
     stmt = member_query(actor)
     if flt.search:
         stmt = _search(stmt, flt.search, actor)
@@ -205,7 +208,8 @@ async def _values(
         if key in data:
             staff_id = data[key]
             if staff_id is not None:
-                staff = await session.get(Staff, staff_id)
+                visible = await scoping.is_visible(session, Staff, staff_id, scoping.staff(actor))
+                staff = await session.get(Staff, staff_id) if visible else None
                 if staff is None:
                     checks.add(key, "No such staff member.", ErrorCode.NOT_FOUND)
                 elif staff.role not in roles:

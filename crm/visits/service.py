@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.audit import service as audit
 from crm.auth import scoping
-from crm.auth.actor import Actor
+from crm.auth.actor import Actor, Forbidden
 from crm.auth.permissions import Op
 from crm.businesstime import within_days
 from crm.dealers.models import Dealer, Store
@@ -93,6 +93,8 @@ async def record(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> V
     """Record a visit; a member's visit also moves the member's last visit forward."""
     checks = Checks()
     member_id, dealer_id = data.get("member_id"), data.get("dealer_id")
+    if not (actor.may(Op.VISIT_RECORD_MEMBER) or actor.may(Op.VISIT_RECORD_DEALER)):
+        raise Forbidden(Op.VISIT_RECORD_DEALER if member_id is None and dealer_id else Op.VISIT_RECORD_MEMBER)
     if (member_id is None) == (dealer_id is None):
         raise DomainError.one(None, "Give either a member or a dealer.", ErrorCode.INVALID)
     actor.require(Op.VISIT_RECORD_MEMBER if member_id is not None else Op.VISIT_RECORD_DEALER)
@@ -101,8 +103,9 @@ async def record(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> V
     visited_at = checks.not_future("visited_at", visited_at)
     notes = checks.text("notes", data.get("notes"), max_length=2000)
     recorded_by_id = data.get("recorded_by_id")
-    if recorded_by_id is not None and await session.get(Staff, recorded_by_id) is None:
-        checks.add("recorded_by_id", "No such staff member.", ErrorCode.NOT_FOUND)
+    await scoping.check_visible(
+        session, checks, "recorded_by_id", Staff, recorded_by_id, scoping.staff(actor), "staff member"
+    )
     values: dict[str, Any] = {"visited_at": visited_at, "notes": notes, "recorded_by_id": recorded_by_id}
     if member_id is not None:
         for key in ("purpose", "quantity"):
@@ -111,8 +114,9 @@ async def record(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> V
         await scoping.check_visible(session, checks, "member_id", Member, member_id, scoping.members(actor), "member")
         member = None if checks.has("member_id") else await session.get(Member, member_id)
         store_id = data.get("store_id") or (member.home_store_id if member else None)
-        if data.get("store_id") is not None and await session.get(Store, store_id) is None:
-            checks.add("store_id", "No such store.", ErrorCode.NOT_FOUND)
+        await scoping.check_visible(
+            session, checks, "store_id", Store, data.get("store_id"), scoping.stores(actor), "store"
+        )
         amount = data.get("purchase_amount")
         checks.money("purchase_amount", amount, maximum=MAX_AMOUNT)
         items = _items(checks, data.get("items"))
@@ -138,8 +142,7 @@ async def record(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> V
         quantity = data.get("quantity")
         checks.int_range("quantity", quantity, 0, MAX_QUANTITY)
         store_id = data.get("store_id")
-        if store_id is not None and await session.get(Store, store_id) is None:
-            checks.add("store_id", "No such store.", ErrorCode.NOT_FOUND)
+        await scoping.check_visible(session, checks, "store_id", Store, store_id, scoping.stores(actor), "store")
         values |= {
             "kind": VisitKind.DEALER_SHOWROOM,
             "dealer_id": dealer_id,

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.app import create_app
+from crm.audit.models import AuditEvent
 from crm.auth.models import AuthToken
 from crm.auth.passwords import hash_password
 from crm.auth.service import new_token
@@ -538,3 +539,45 @@ async def test_only_admins_manage_api_tokens(gql_as, session):
     assert create["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert listing["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await _count_tokens(session) == before
+
+
+# --- audited and counted ------------------------------------------------------------------------
+
+
+async def test_sign_in_sign_out_and_failures_are_in_the_audit_trail(anonymous, session):
+    # given
+    staff = await _user(session, username="he.lan")
+    # when
+    await _login(anonymous, "he.lan", "wrong password!")
+    token = await _signed_in(anonymous, "he.lan")
+    await _post(anonymous, LOGOUT, token=token)
+    # then
+    trail = (
+        await session.execute(
+            select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.entity_type)
+            .where(AuditEvent.action.in_(["loginFailed", "login", "logout"]))
+            .order_by(AuditEvent.id)
+        )
+    ).all()
+    assert [tuple(r) for r in trail] == [
+        ("loginFailed", None, "staff"),
+        ("login", staff.id, "auth_token"),
+        ("logout", staff.id, "auth_token"),
+    ]
+
+
+async def test_wrong_current_passwords_count_towards_the_lock(anonymous, session):
+    # given
+    staff = await _user(session, username="lu.qing")
+    token = await _signed_in(anonymous, "lu.qing")
+    change = {"input": {"currentPassword": "guess number n", "newPassword": NEW_PASSWORD}}
+    # when: someone at an unlocked screen guesses the password five times
+    for _ in range(5):
+        await _post(anonymous, PASSWORD_CHANGE, change, token)
+    locked = await _post(
+        anonymous, PASSWORD_CHANGE, {"input": {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}}, token
+    )
+    # then
+    assert await _failed_logins(session, staff) == 5
+    assert locked.json()["data"]["passwordChange"]["userErrors"][0]["code"] == "ACCOUNT_LOCKED"
+    assert (await _login(anonymous, "lu.qing", PASSWORD))["userErrors"][0]["code"] == "ACCOUNT_LOCKED"

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from crm.audit.models import AuditEvent
 from crm.enums import Region, Role
 from crm.members.models import Member
+from crm.validation import today
 from crm.visits.models import Visit
 from tests.builders import (
     gid,
@@ -394,3 +395,60 @@ async def test_marketing_finds_members_by_membership_number(gql_as, session, wan
     data = await marketing(MEMBERS, {"filter": {"search": member_no.lower()}})
     # then
     assert [e["node"] for e in data["members"]["edges"]] == [{"id": gid("Member", wang["member"].id), **MASKED}]
+
+
+async def test_masked_roles_may_not_sort_members_by_name(gql_as, session):
+    # given: cursors carry the sort values, so a name order would hand out the hidden names
+    marketing = await gql_as(Role.MARKETING)
+    await make_member(session, name="王小紅")
+    # when
+    by_name = await marketing.raw("{ members(orderBy: NAME, first: 5) { edges { cursor } } }")
+    by_number = await marketing.raw("{ members(orderBy: MEMBER_NO, first: 5) { edges { cursor } } }")
+    # then
+    assert by_name["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "errors" not in by_number
+
+
+async def test_references_in_writes_must_be_in_scope_too(gql_as, session):
+    # given: a store clerk of store A, a member of A, and store B with its clerk elsewhere
+    store_a, store_b = await make_store(session), await make_store(session)
+    clerk = await gql_as(Role.STORE_STAFF, store=store_a)
+    member = await make_member(session, store=store_a)
+    other_clerk = await make_staff(session, Role.STORE_STAFF, store=store_b)
+    manager_south = await make_staff(session, Role.VIP_MANAGER, region=Region.SOUTH)
+    east = await gql_as(Role.VIP_MANAGER, region=Region.EAST)
+    before = await session.scalar(select(func.count()).select_from(Visit))
+    # when
+    visit = await clerk.raw(
+        "mutation($i: VisitRecordInput!) { visitRecord(input: $i) { visit { id } userErrors { field code } } }",
+        {
+            "i": {
+                "memberId": gid("Member", member.id),
+                "storeId": gid("Store", store_b.id),
+                "recordedById": gid("Staff", other_clerk.id),
+            }
+        },
+    )
+    create = (
+        "mutation($i: CallbackCreateInput!) { callbackCreate(input: $i) { callback { id } userErrors { field code } } }"
+    )
+    callback = await east.raw(
+        create,
+        {
+            "i": {
+                "memberId": gid("Member", member.id),
+                "purpose": "SATISFACTION",
+                "dueOn": today().isoformat(),
+                "assigneeId": gid("Staff", manager_south.id),
+            }
+        },
+    )
+    # then
+    assert sorted((e["field"], e["code"]) for e in visit["data"]["visitRecord"]["userErrors"]) == [
+        ("recordedById", "NOT_FOUND"),
+        ("storeId", "NOT_FOUND"),
+    ]
+    assert ("assigneeId", "NOT_FOUND") in [
+        (e["field"], e["code"]) for e in callback["data"]["callbackCreate"]["userErrors"]
+    ]
+    assert await session.scalar(select(func.count()).select_from(Visit)) == before
