@@ -134,3 +134,8 @@ async def paginate(
         count_statement=count_statement,
         session=session,
     )
+
+
+def where_given(statement: Select[Any], *pairs: tuple[Any, Any]) -> Select[Any]:
+    """Add `column = value` for every pair whose value was given (not None): a list's equality filters."""
+    return statement.where(*(column == value for column, value in pairs if value is not None))

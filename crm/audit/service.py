@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.audit.models import AuditEvent
 from crm.auth.actor import Actor
 from crm.auth.permissions import Op
-from crm.pagination import OrderKey, Page, paginate
+from crm.pagination import OrderKey, Page, paginate, where_given
 
 # Personal data is never copied into the trail in clear: an erased member must leave nothing behind.
 # Per table, how a column is shown: names and phones masked (王**, 138****5678), birthdays and what staff
@@ -148,13 +148,12 @@ async def list_events(
     """List audit events, newest first (admins and supervisors)."""
     actor.require(Op.AUDIT_READ)
     stmt = audit_query()
-    for column, value in (
+    stmt = where_given(
+        stmt,
         (AuditEvent.entity_type, flt.entity_type),
         (AuditEvent.entity_id, flt.entity_id),
         (AuditEvent.actor_id, flt.actor_id),
         (AuditEvent.action, flt.action),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    )
     keys = [OrderKey(AuditEvent.id, descending=True)]
     return await paginate(session, stmt, order_name="audit", keys=keys, first=first, after=after)

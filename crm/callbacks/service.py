@@ -21,7 +21,7 @@ from crm.enums import CallbackPurpose, CallbackStatus, Channel, NonConversionRea
 from crm.errors import DomainError, ErrorCode
 from crm.feedback.models import Feedback
 from crm.members.models import Member
-from crm.pagination import OrderKey, Page, as_date, paginate
+from crm.pagination import OrderKey, Page, as_date, paginate, where_given
 from crm.staff.models import Staff
 from crm.validation import Checks, today
 
@@ -78,16 +78,15 @@ async def list_callbacks(
     """List callbacks matching every given filter."""
     actor.require(Op.CALLBACK_READ)
     stmt = callback_query(actor)
-    for column, value in (
+    stmt = where_given(
+        stmt,
         (Callback.assignee_id, flt.assignee_id),
         (Callback.status, flt.status),
         (Callback.purpose, flt.purpose),
         (Callback.party_kind, flt.party_kind),
         (Callback.member_id, flt.member_id),
         (Callback.dealer_id, flt.dealer_id),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    )
     if flt.due_from is not None:
         stmt = stmt.where(Callback.due_on >= flt.due_from)
     if flt.due_to is not None:

@@ -16,7 +16,7 @@ from crm.db import flush_checking_unique
 from crm.dealers.models import Dealer, Store
 from crm.enums import DealerTier, PaymentStanding, Region, Role, StoreKind
 from crm.errors import DomainError, ErrorCode, FieldError
-from crm.pagination import OrderKey, Page, paginate
+from crm.pagination import OrderKey, Page, paginate, where_given
 from crm.staff.models import Staff
 from crm.validation import Checks
 
@@ -62,16 +62,15 @@ async def list_dealers(
     """List the dealers in the actor's scope by code."""
     actor.require(Op.DEALER_READ)
     stmt = dealer_query(actor)
-    for column, value in (
+    stmt = where_given(
+        stmt,
         (Dealer.region, flt.region),
         (Dealer.tier, flt.tier),
         (Dealer.payment_standing, flt.payment_standing),
         (Dealer.receptionist_id, flt.receptionist_id),
         (Dealer.sales_clerk_id, flt.sales_clerk_id),
         (Dealer.active, flt.active),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    )
     if flt.search:
         like = f"%{flt.search.strip()}%"
         stmt = stmt.where(Dealer.name.ilike(like) | Dealer.code.ilike(like))
@@ -85,15 +84,14 @@ async def list_stores(
     """List the stores in the actor's scope by code."""
     actor.require(Op.STORE_READ)
     stmt = store_query(actor)
-    for column, value in (
+    stmt = where_given(
+        stmt,
         (Store.kind, flt.kind),
         (Store.dealer_id, flt.dealer_id),
         (Store.region, flt.region),
         (Store.city, flt.city),
         (Store.active, flt.active),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    )
     if flt.search:
         like = f"%{flt.search.strip()}%"
         stmt = stmt.where(Store.name.ilike(like) | Store.code.ilike(like))

@@ -25,7 +25,7 @@ from crm.enums import (
 from crm.errors import DomainError, ErrorCode
 from crm.feedback.models import Feedback, FeedbackEvent
 from crm.members.models import Member
-from crm.pagination import OrderKey, Page, as_datetime, paginate
+from crm.pagination import OrderKey, Page, as_datetime, paginate, where_given
 from crm.staff.models import Staff
 from crm.validation import Checks
 
@@ -67,7 +67,8 @@ async def list_feedback(
     """List the feedback in the actor's scope, newest first."""
     actor.require(Op.FEEDBACK_READ)
     stmt = feedback_query(actor)
-    for column, value in (
+    stmt = where_given(
+        stmt,
         (Feedback.status, flt.status),
         (Feedback.kind, flt.kind),
         (Feedback.channel, flt.channel),
@@ -76,9 +77,7 @@ async def list_feedback(
         (Feedback.member_id, flt.member_id),
         (Feedback.dealer_id, flt.dealer_id),
         (Feedback.store_id, flt.store_id),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    )
     if flt.open is not None:
         is_open = Feedback.status.in_(OPEN_STATUSES)
         stmt = stmt.where(is_open if flt.open else ~is_open)

@@ -19,7 +19,7 @@ from crm.dealers.models import Dealer, Store
 from crm.enums import DealerVisitPurpose, VisitKind
 from crm.errors import DomainError, ErrorCode
 from crm.members.models import Member
-from crm.pagination import OrderKey, Page, as_datetime, paginate
+from crm.pagination import OrderKey, Page, as_datetime, paginate, where_given
 from crm.staff.models import Staff
 from crm.validation import Checks
 from crm.visits.models import Visit
@@ -52,15 +52,14 @@ async def list_visits(
     """List the visits in the actor's scope, newest first."""
     actor.require(Op.VISIT_READ)
     stmt = visit_query(actor)
-    for column, value in (
+    stmt = where_given(
+        stmt,
         (Visit.kind, flt.kind),
         (Visit.member_id, flt.member_id),
         (Visit.store_id, flt.store_id),
         (Visit.dealer_id, flt.dealer_id),
         (Visit.purpose, flt.purpose),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    )
     stmt = stmt.where(*within_days(Visit.visited_at, flt.visited_from, flt.visited_to))
     keys = [OrderKey(Visit.visited_at, descending=True, decode=as_datetime), OrderKey(Visit.id, descending=True)]
     return await paginate(session, stmt, order_name="visit", keys=keys, first=first, after=after)
