@@ -6,7 +6,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import BigInteger, Select, func, literal, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
@@ -49,5 +50,27 @@ def row_list_loader(
 
     async def load(keys: list[Any]) -> list[list[Any]]:
         return await row_lists_by_key(session, statement, key, keys)
+
+    return DataLoader(load_fn=load)
+
+
+def first_rows_loader(
+    session: AsyncSession, statement: Select[Any], key: QueryableAttribute[Any], order_by: Sequence[Any]
+) -> DataLoader[tuple[int, int], list[Any]]:
+    """A DataLoader of the first rows per parent; keys are (parent id, how many).
+
+    One statement per batch: a LATERAL subquery per parent walks the (key, order)
+    index and stops after the first few, however many rows a parent has.
+    """
+
+    async def load(keys: list[tuple[int, int]]) -> list[list[Any]]:
+        limit = max(n for _, n in keys)
+        parents = sorted({parent for parent, _ in keys})
+        ids = select(func.unnest(literal(parents, ARRAY(BigInteger))).label("parent")).subquery()
+        first = statement.where(key == ids.c.parent).order_by(*order_by).limit(limit).lateral()
+        grouped: dict[Any, list[Any]] = defaultdict(list)
+        for row in await session.execute(select(first).select_from(ids).join(first, true())):
+            grouped[row._mapping[key.key]].append(row)
+        return [grouped.get(parent, [])[:n] for parent, n in keys]
 
     return DataLoader(load_fn=load)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from crm.enums import DealerTier, PaymentStanding, Region, StoreKind
+from crm.errors import RequestError
 from crm.graphql.context import Info
 from crm.graphql.relay import Node, load_one
 from crm.ids import to_global_id
@@ -16,6 +17,9 @@ from crm.staff.types import StaffType
 if TYPE_CHECKING:
     from crm.callbacks.types import CallbackType
     from crm.feedback.types import FeedbackType
+    from crm.members.types import MemberType
+
+MAX_STORE_MEMBERS = 50
 
 
 @strawberry.type(name="Dealer", description="A franchisee company (經銷商/加盟商) with its stores.")
@@ -117,3 +121,19 @@ class StoreType(Node):
     @strawberry.field(description="The dealer that runs the store; null for a self-operated store.")
     async def dealer(self, info: Info) -> DealerType | None:
         return await load_one(info.context.loaders.dealer_by_id, self.dealer_id, DealerType.from_row)
+
+    @strawberry.field(
+        description=f"The members who enrolled here most recently, newest first (at most {MAX_STORE_MEMBERS};"
+        " page through `members(filter: {storeId})` for all of them)."
+    )
+    async def members(
+        self,
+        info: Info,
+        limit: Annotated[int, strawberry.argument(description=f"How many members, 1 to {MAX_STORE_MEMBERS}.")] = 20,
+    ) -> list[Annotated[MemberType, strawberry.lazy("crm.members.types")]]:
+        from crm.members.types import MemberType
+
+        if not 1 <= limit <= MAX_STORE_MEMBERS:
+            raise RequestError(f"limit must be between 1 and {MAX_STORE_MEMBERS}.", "INVALID_ARGUMENT")
+        rows = await info.context.loaders.newest_members_by_store.load((self.pk, limit))
+        return [MemberType.from_row(r) for r in rows]

@@ -37,6 +37,10 @@ class Loaders:
         return member_loaders.member_by_id(self.session, self.actor)
 
     @cached_property
+    def newest_members_by_store(self) -> DataLoader[tuple[int, int], list[Any]]:
+        return member_loaders.newest_members_by_store(self.session, self.actor)
+
+    @cached_property
     def store_by_id(self) -> DataLoader[int, Any]:
         return dealer_loaders.store_by_id(self.session, self.actor)
 

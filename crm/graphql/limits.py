@@ -43,7 +43,7 @@ class Limits:
     max_tokens: int = 4000
     max_depth: int = 12
     max_aliases: int = 40
-    max_cost: int = 25_000
+    max_cost: int = 100_000
     introspection: bool = True
 
 

@@ -90,9 +90,12 @@ async def test_token_limit(client, statements):
 
 
 async def test_cost_limit(client, statements):
-    # given: five full pages of members, each with twenty visits and their stores
-    page = "members(first: 100) { edges { node { recentVisits(limit: 20) { id store { id name } } } } }"
-    query = "{ " + " ".join(f"p{i}: {page}" for i in range(5)) + " }"
+    # given: two full pages of members, each with twenty visits and, per visit, the member's open calls
+    page = (
+        "members(first: 100) { edges { node { recentVisits(limit: 20) { id"
+        " member { openCallbacks { id dueOn purpose status } } } } } }"
+    )
+    query = "{ " + " ".join(f"p{i}: {page}" for i in range(2)) + " }"
     # when
     code = await _refused(client, statements, query)
     # then
@@ -103,15 +106,18 @@ async def test_cost_uses_page_sizes_from_variables(client, statements):
     # given
     query = """
     query($n: Int!) {
-      a: members(first: $n) { edges { node { recentVisits(limit: 20) { id store { id name dealer { id } } } } } }
-      b: members(first: $n) { edges { node { recentVisits(limit: 20) { id store { id name dealer { id } } } } } }
-      c: members(first: $n) { edges { node { recentVisits(limit: 20) { id store { id name dealer { id } } } } } }
+      a: members(first: $n) { edges { node { recentVisits(limit: 20) { id member { openCallbacks { id } } } } } }
+      b: members(first: $n) { edges { node { recentVisits(limit: 20) { id member { openCallbacks { id } } } } } }
+      c: members(first: $n) { edges { node { recentVisits(limit: 20) { id member { openCallbacks { id } } } } } }
+      d: members(first: $n) { edges { node { recentVisits(limit: 20) { id member { openCallbacks { id } } } } } }
     }
     """
     # when
+    small = await client.post("/graphql", json={"query": query, "variables": {"n": 2}})
     code = await _refused(client, statements, query, {"n": 100})
-    # then
+    # then: the same document passes with small pages
     assert code == "QUERY_TOO_COSTLY"
+    assert "errors" not in small.json()
 
 
 async def test_page_size_is_checked_before_anything_runs(client, statements):
