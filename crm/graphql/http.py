@@ -20,6 +20,7 @@ from graphql import (
 )
 from graphql.error import GraphQLSyntaxError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -38,6 +39,7 @@ log = logging.getLogger("crm.graphql")
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 MASKED_MESSAGE = "Unexpected error."
+BUSY_MESSAGE = "The server is busy; try again in a moment."
 PUBLIC_FIELDS = frozenset({"login", "__typename"})
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 NUL_IN_TEXT = "22021"  # PostgreSQL text cannot hold U+0000; a filter string carrying one is the client's error
@@ -214,6 +216,23 @@ class GraphQLHandler:
             refused = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
             return self._respond(refused, media_type, 200 if media_type == JSON else 400)
         operation = _operation(query, operation_name)
+        try:
+            return await self._run(query, variables, operation_name, media_type, token, operation)
+        except PoolTimeout:
+            # Every connection is busy for longer than the pool waits: shed the load cleanly.
+            busy = {"errors": [{"message": BUSY_MESSAGE, "extensions": {"code": "SERVICE_UNAVAILABLE"}}]}
+            return self._respond(busy, media_type, 503, {"Retry-After": "1"})
+
+    async def _run(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        media_type: str,
+        token: str | None,
+        operation: _Operation | None,
+    ) -> Response:
+        assert self.sessionmaker is not None
         async with self.sessionmaker() as session:
             context = Context(session=session)
             actor = await authenticate(session, token) if token else None
@@ -247,6 +266,10 @@ class GraphQLHandler:
             return formatted
         if isinstance(original, RequestError):
             formatted["extensions"] = {"code": original.code}
+            return formatted
+        if isinstance(original, PoolTimeout):
+            formatted["message"] = BUSY_MESSAGE
+            formatted["extensions"] = {"code": "SERVICE_UNAVAILABLE"}
             return formatted
         if isinstance(original, DBAPIError) and getattr(original.orig, "sqlstate", None) == NUL_IN_TEXT:
             formatted["message"] = "Text must not contain NUL characters."

@@ -143,3 +143,28 @@ async def test_node_fetches_any_type_and_unknown_ids_give_null(gql, session):
     assert missing["node"] is None
     assert unknown_type["node"] is None
     assert malformed["errors"][0]["extensions"]["code"] == "INVALID_ID"
+
+
+async def test_a_full_connection_pool_sheds_load_with_503(database_url):
+    # given: an app whose only connection is taken
+    from crm.app import create_app
+    from crm.config import Settings
+    from crm.db import make_engine, make_sessionmaker
+
+    settings = Settings(database_url=database_url, pool_size=1, pool_timeout=0.2)
+    engine = make_engine(settings, database_url)
+    app = create_app(settings, sessionmaker=make_sessionmaker(engine))
+    try:
+        async with engine.connect():
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                # when
+                response = await c.post(
+                    "/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": "Bearer crm_whatever"}
+                )
+    finally:
+        await engine.dispose()
+    # then: a clean, retryable answer, not an internal error
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
