@@ -13,13 +13,16 @@ demo: install
 	$(UV) run crm serve --demo
 
 lint: install
-	$(UV) run ruff check crm tests migrations
-	$(UV) run ruff format --check crm tests migrations
+	$(UV) run ruff check crm tests migrations bench
+	$(UV) run ruff format --check crm tests migrations bench
 	$(UV) run mypy
 
 test: lint
 	$(UV) run crm export-schema --check
 	$(UV) run pytest $(PYTEST_ARGS)
+
+bench: install
+	$(UV) run python -m bench.run --scale S
 
 schema: install
 	$(UV) run crm export-schema

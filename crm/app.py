@@ -82,3 +82,11 @@ def create_app(
     if frontend.is_dir():
         routes.append(Mount("/", StaticFiles(directory=frontend, html=True), name="frontend"))
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def app_from_env() -> Starlette:
+    """App factory for `uvicorn crm.app:app_from_env --factory` (several workers); needs DATABASE_URL."""
+    settings = Settings.from_env()
+    if settings.database_url is None:
+        raise RuntimeError("set DATABASE_URL to serve with several workers")
+    return create_app(settings, database_url=settings.database_url)

@@ -87,3 +87,14 @@ def test_client_operations_stay_within_the_query_limits():
             refused[path.name] = exc.code
     # then
     assert refused == {}
+
+
+def test_every_client_operation_is_in_the_benchmark():
+    # given
+    from bench.operations import OPERATIONS as BENCHMARKED
+
+    documents = {path.relative_to(OPERATIONS) for path in _operation_files()}
+    # when
+    measured = {op.document.relative_to(OPERATIONS) for op in BENCHMARKED}
+    # then
+    assert documents - measured == set(), "add the new operation to bench/operations.py"

@@ -1,0 +1,326 @@
+"""The six benchmark reads as PostGraphile v4 documents, asking for the same data as our API's documents.
+
+PostGraphile's schema is generated from the tables, so the names differ (allMembers,
+storeByHomeStoreId, visitsByMemberId...), lists are connections read through `nodes`, IDs are
+the raw bigint primary keys and consent is three flat columns. Where it cannot say exactly
+what our API computes, the document gets as close as is fair and the comment says what is
+missing; bench/postgraphile/NOTES.md has the full list:
+
+- `overdue` (CallbackAgenda, MemberProfile) and `progress` (EnrolmentProgress) are computed by
+  our API; PostGraphile has no such column, so the client would derive them from dueOn and
+  from targetCount/enrolledCount. The documents fetch the inputs, not the answers.
+- Business-time arguments (the Asia/Shanghai day of Segment, the month of EnrolmentProgress)
+  are turned into UTC instants by `variables()`, on the client, as any PostGraphile client would.
+- preferences and visit items come back as the stored jsonb (--dynamic-json), not normalised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+CLOSED_FEEDBACK = ["NOT_UPHELD", "CLOSED"]
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+
+# Latest N store visits per member: PostGraphile v4 compiles a nested `first:` into a per-parent
+# subquery with ORDER BY ... LIMIT inside the one statement it sends, so the rows are exactly ours.
+_RECENT_VISITS = (
+    'visitsByMemberId(first: {n}, orderBy: [VISITED_AT_DESC, ID_DESC], condition: {{kind: "MEMBER_STORE"}})'
+)
+
+CALLBACK_AGENDA = """
+query CallbackAgenda($assigneeId: BigInt!, $dueTo: Date!, $first: Int = 50, $closedFeedback: [String!]!) {
+  allCallbacks(
+    condition: { assigneeId: $assigneeId, status: "OPEN" }
+    filter: { dueOn: { lessThanOrEqualTo: $dueTo } }
+    orderBy: [PRIORITY_DESC, DUE_ON_ASC, ID_ASC]
+    first: $first
+  ) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        id
+        purpose
+        channel
+        dueOn  # overdue is not a column: every row is OPEN, so it is dueOn < today, on the client
+        priority
+        attempts
+        notes
+        memberByMemberId {
+          id
+          name
+          phone
+          tier
+          lastVisitAt
+          consentPhone
+          consentSms
+          consentWechat
+          preferences
+          feedbacksByMemberId(
+            filter: { status: { notIn: $closedFeedback } }
+            orderBy: [RECEIVED_AT_DESC, ID_DESC]
+          ) {
+            nodes { id kind status }
+          }
+        }
+        dealerByDealerId { id name contactName contactPhone }
+      }
+    }
+  }
+}
+"""
+
+MEMBER_PAGE = (
+    """
+query MemberPage($storeId: BigInt!, $first: Int = 50) {
+  allMembers(condition: { homeStoreId: $storeId }, orderBy: [ENROLLED_AT_DESC, ID_DESC], first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        id
+        memberNo
+        name
+        phone
+        tier
+        status
+        enrolledAt
+        lastVisitAt
+        storeByHomeStoreId { id name dealerByDealerId { id name } }
+        staffByManagerId { id displayName }
+        RECENT_VISITS {
+          nodes { id visitedAt purchaseAmount }
+        }
+      }
+    }
+  }
+}
+"""
+).replace("RECENT_VISITS", _RECENT_VISITS.format(n=3))
+
+# Our API fetches the member with node(id:) and a global ID; memberById(id:) is the direct equivalent.
+MEMBER_PROFILE = (
+    """
+query MemberProfile($id: BigInt!, $closedFeedback: [String!]!) {
+  memberById(id: $id) {
+    id
+    memberNo
+    name
+    phone
+    gender
+    birthday
+    tier
+    status
+    enrolledAt
+    lastVisitAt
+    version
+    consentPhone
+    consentSms
+    consentWechat
+    preferences
+    tags
+    notes
+    storeByHomeStoreId { id name city dealerByDealerId { id name } }
+    staffByManagerId { id displayName }
+    staffByEnrolledById { id displayName }
+    RECENT_VISITS {
+      nodes {
+        id
+        visitedAt
+        purchaseAmount
+        itemCount
+        items
+        storeByStoreId { id name }
+      }
+    }
+    callbacksByMemberId(condition: { status: "OPEN" }, orderBy: [DUE_ON_ASC, ID_ASC]) {
+      nodes {
+        id
+        purpose
+        channel
+        dueOn  # overdue: dueOn < today (every row is OPEN), on the client
+        attempts
+        staffByAssigneeId { id displayName }
+      }
+    }
+    feedbacksByMemberId(filter: { status: { notIn: $closedFeedback } }, orderBy: [RECEIVED_AT_DESC, ID_DESC]) {
+      nodes {
+        id
+        kind
+        channel
+        status
+        content
+        receivedAt
+        feedbackEventsByFeedbackId(orderBy: [CREATED_AT_ASC, ID_ASC]) {
+          nodes {
+            fromStatus
+            toStatus
+            note
+            createdAt
+            staffByActorId { id displayName }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+).replace("RECENT_VISITS", _RECENT_VISITS.format(n=20))
+
+# enrolledCount is exact for STORE targets: the store's members enrolled within the month's
+# Asia/Shanghai bounds (UTC instants from variables()). progress = enrolledCount / targetCount
+# is left to the client (null when the target is 0), like overdue above.
+ENROLMENT_PROGRESS = """
+query EnrolmentProgress($month: Date!, $from: Datetime!, $to: Datetime!, $first: Int = 100) {
+  allEnrolmentTargets(
+    condition: { month: $month, scope: "STORE" }
+    orderBy: [SCOPE_ASC, SCOPE_KEY_ASC, ID_ASC]
+    first: $first
+  ) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      node {
+        id
+        month
+        scope
+        region
+        targetCount
+        storeByStoreId {
+          id
+          name
+          enrolled: membersByHomeStoreId(filter: { enrolledAt: { greaterThanOrEqualTo: $from, lessThan: $to } }) {
+            totalCount
+          }
+        }
+        staffByStaffId { id displayName }
+        dealerByDealerId { id name }
+      }
+    }
+  }
+}
+"""
+
+# LAST_VISIT_AT_NULLS_LAST_DESC comes from bench/postgraphile/nulls-last-order.js: the built-in
+# LAST_VISIT_AT_DESC would put never-seen members first; ours sorts them as 1900-01-01, i.e. last.
+SEGMENT = """
+query Segment($tier: String!, $before: Datetime!, $first: Int = 50) {
+  allMembers(
+    condition: { tier: $tier }
+    filter: { or: [{ lastVisitAt: { lessThan: $before } }, { lastVisitAt: { isNull: true } }] }
+    orderBy: [LAST_VISIT_AT_NULLS_LAST_DESC, ID_DESC]
+    first: $first
+  ) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      node {
+        id
+        memberNo
+        name
+        phone
+        tier
+        status
+        enrolledAt
+        lastVisitAt
+        storeByHomeStoreId { id name city region }
+      }
+    }
+  }
+}
+"""
+
+STORE_EXPORT = (
+    """
+query StoreExport($first: Int = 50, $members: Int = 20) {
+  allStores(orderBy: [CODE_ASC, ID_ASC], first: $first) {
+    totalCount
+    edges {
+      node {
+        id
+        code
+        name
+        city
+        region
+        dealerByDealerId { id name }
+        membersByHomeStoreId(first: $members, orderBy: [ENROLLED_AT_DESC, ID_DESC]) {
+          nodes {
+            id
+            memberNo
+            name
+            tier
+            lastVisitAt
+            RECENT_VISITS {
+              nodes { id visitedAt purchaseAmount }
+            }
+            callbacksByMemberId(condition: { status: "OPEN" }, orderBy: [DUE_ON_ASC, ID_ASC]) {
+              nodes { id purpose dueOn status }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+).replace("RECENT_VISITS", _RECENT_VISITS.format(n=3))
+
+DOCUMENTS: dict[str, str] = {
+    "CallbackAgenda": CALLBACK_AGENDA,
+    "MemberPage": MEMBER_PAGE,
+    "MemberProfile": MEMBER_PROFILE,
+    "EnrolmentProgress": ENROLMENT_PROGRESS,
+    "Segment": SEGMENT,
+    "StoreExport": STORE_EXPORT,
+}
+
+
+def _day_start(day: dt.date) -> str:
+    """The UTC instant an Asia/Shanghai day starts, as PostGraphile's Datetime input takes it."""
+    return dt.datetime.combine(day, dt.time(), BUSINESS_TZ).astimezone(dt.UTC).isoformat()
+
+
+def _month(raw: str) -> tuple[dt.date, dt.date]:
+    match = _MONTH.match(raw)
+    if match is None:
+        raise ValueError(f"month must be YYYY-MM, not {raw!r}")
+    start = dt.date(int(match.group(1)), int(match.group(2)), 1)
+    return start, dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
+def variables(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """PostGraphile variables for an operation's plain parameters (BigInt IDs travel as strings)."""
+    if name == "CallbackAgenda":
+        return {
+            "assigneeId": str(params["assignee_id"]),
+            "dueTo": str(params["due_to"]),
+            "first": params.get("first", 50),
+            "closedFeedback": CLOSED_FEEDBACK,
+        }
+    if name == "MemberPage":
+        return {"storeId": str(params["store_id"]), "first": params.get("first", 50)}
+    if name == "MemberProfile":
+        return {"id": str(params["member_id"]), "closedFeedback": CLOSED_FEEDBACK}
+    if name == "EnrolmentProgress":
+        start, following = _month(str(params["month"]))
+        return {
+            "month": start.isoformat(),
+            "from": _day_start(start),
+            "to": _day_start(following),
+            "first": params.get("first", 100),
+        }
+    if name == "Segment":
+        return {
+            "tier": params["tier"],
+            "before": _day_start(dt.date.fromisoformat(str(params["last_visit_before"]))),
+            "first": params.get("first", 50),
+        }
+    if name == "StoreExport":
+        return {"first": params.get("first", 50), "members": params.get("members", 20)}
+    raise KeyError(f"no PostGraphile document for {name}")
