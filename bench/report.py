@@ -57,7 +57,8 @@ def _scale_section(report: dict[str, Any]) -> list[str]:
             f" | {_ratio(ours.get('throughput'), floor.get('throughput'))}"
             f" | {_ratio(ours.get('server_cpu_ms'), pg.get('server_cpu_ms'))}"
         )
-        ratios.append(f"| {operation} | {concurrency} | {versus} |")
+        if pg or floor:
+            ratios.append(f"| {operation} | {concurrency} | {versus} |")
     lines += [
         "",
         "Ratios (throughput ours/1w ÷ peer; CPU ours/1w ÷ PostGraphile, lower is better):",
