@@ -69,7 +69,8 @@ async def pick(dsn: str, *, for_writes: bool = True) -> dict[str, Any]:
             LIMIT 1
             """
         )
-        members = [r[0] for r in await conn.fetch("SELECT id FROM member ORDER BY id LIMIT 5000")]
+        # Members who may be phoned: the writes plan calls to them.
+        members = [r[0] for r in await conn.fetch("SELECT id FROM member WHERE consent_phone ORDER BY id LIMIT 5000")]
         open_callbacks = await _callbacks_to_close(conn, today) if for_writes else []
         lookup_phone = await conn.fetchval("SELECT phone FROM member WHERE id = $1", member_id)
         reschedule = [
@@ -79,7 +80,8 @@ async def pick(dsn: str, *, for_writes: bool = True) -> dict[str, Any]:
                 BENCH_NOTE,
             )
         ]
-        highest = await conn.fetchval("SELECT max(phone) FROM member WHERE phone LIKE '+86170%'")
+        # Numbers the benchmark enrolled before: last eight digits below 100 000 (see operations._unique_phone).
+        taken = await conn.fetchval(r"SELECT count(*) FROM member WHERE phone ~ '^\+86[0-9]{3}000[0-9]{5}$'")
         counts = {
             table: await conn.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608  (constant names)
             for table in ("member", "visit", "callback", "feedback", "store")
@@ -96,7 +98,7 @@ async def pick(dsn: str, *, for_writes: bool = True) -> dict[str, Any]:
         "members": members,
         "open_callbacks": open_callbacks,
         "counts": counts,
-        "phone_base": int(highest[6:]) if highest else 0,
+        "phone_base": taken,
         "lookup_phone": lookup_phone,
         "reschedule": reschedule,
     }

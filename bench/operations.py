@@ -9,6 +9,9 @@ from typing import Any
 
 from crm.config import PROJECT_ROOT
 from crm.ids import to_global_id
+from crm.seed import PHONE_PREFIXES
+
+SEED_FREE_SUFFIXES = 100_000
 
 OPERATIONS_DIR = PROJECT_ROOT / "schema" / "operations"
 
@@ -35,9 +38,11 @@ def _doc(path: str) -> Path:
 
 
 def _unique_phone(ctx: dict[str, Any], i: int) -> Params:
-    # +86170... numbers are valid mainland mobiles the demo seed does not hand out; each run continues
-    # after the highest one an earlier run enrolled.
-    return {"phone": f"+86170{ctx['phone_base'] + 1 + i:08d}"}
+    # The seed never hands out a number whose last eight digits are below 100 000 (crm/seed.py), so
+    # those, over every valid prefix, are the benchmark's; each run continues after the earlier ones.
+    n = ctx["phone_base"] + i
+    prefix = PHONE_PREFIXES[(n // SEED_FREE_SUFFIXES) % len(PHONE_PREFIXES)][0]
+    return {"phone": f"+86{prefix}{n % SEED_FREE_SUFFIXES:08d}"}
 
 
 OPERATIONS: list[Operation] = [

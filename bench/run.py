@@ -199,7 +199,6 @@ def _bodies(server: Server, op: operations.Operation, ctx: dict[str, Any], n: in
     so that a later cell does not replay an earlier one's requests.
     """
     start = _issued.get(op.name, 0)
-    _issued[op.name] = start + n
     params = [op.params(ctx, start + i) for i in range(n)]
     if server.name == "floor":
         return server.url + op.name, params
@@ -330,6 +329,14 @@ def _save(
     }
     RESULTS_DIR.mkdir(exist_ok=True)
     target = RESULTS_DIR / f"{args.scale}{'-' + args.label if args.label else ''}.json"
+    if target.exists():
+        # A run of some operations replaces their cells and keeps the others' from earlier runs.
+        measured = {(c["operation"], c["system"], c["concurrency"]) for c in cells}
+        earlier = json.loads(target.read_text())
+        kept = [c for c in earlier["cells"] if (c["operation"], c["system"], c["concurrency"]) not in measured]
+        report["cells"] = kept + cells
+        report["statements_per_request"] = {**earlier.get("statements_per_request", {}), **statements}
+        report["peak_rss_mb"] = {**earlier.get("peak_rss_mb", {}), **report["peak_rss_mb"]}
     target.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     from bench.report import write_markdown
 
@@ -390,6 +397,8 @@ def main() -> None:
                                     args.seconds,
                                 )
                                 runs.setdefault(server.name, []).append(result)
+                                if op.kind == "write":
+                                    _issued[op.name] = _issued.get(op.name, 0) + result["served"]
                                 _show(op, concurrency, server, result)
                         for name, results in runs.items():
                             cells.append(
