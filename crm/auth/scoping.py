@@ -7,7 +7,7 @@ exist. None means "no restriction".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, false, func, literal, null, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from crm.validation import Checks
 from crm.visits.models import Visit
 
 Condition = ColumnElement[bool] | None
+M = TypeVar("M")
 
 
 def _gate(actor: Actor, op: Op, condition: Condition) -> Condition:
@@ -189,6 +190,18 @@ def birthday_column(actor: Actor | None, column: Any) -> Any:
     """A birthday as this actor may see it: whole or null."""
     exposure = actor.personal_data.birthday if actor is not None else Exposure.HIDDEN
     return column if exposure is Exposure.FULL else null().label(column.key)
+
+
+async def find(
+    session: AsyncSession, model: type[M], pk: int, condition: Condition, *, for_update: bool = False
+) -> M | None:
+    """Load one row as an ORM object if it exists and is in scope (locked for update if asked), in one statement."""
+    table: Any = model
+    statement = where(select(table).where(table.id == pk), condition)
+    if for_update:
+        statement = statement.with_for_update(of=table)
+    row: M | None = await session.scalar(statement)
+    return row
 
 
 async def check_visible(

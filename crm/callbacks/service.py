@@ -116,8 +116,7 @@ async def _check_consent(session: AsyncSession, checks: Checks, member_id: int |
 async def _assignee(session: AsyncSession, actor: Actor, checks: Checks, staff_id: int | None) -> None:
     if staff_id is None:
         return
-    visible = await scoping.is_visible(session, Staff, staff_id, scoping.staff(actor))
-    staff = await session.get(Staff, staff_id) if visible else None
+    staff = await scoping.find(session, Staff, staff_id, scoping.staff(actor))
     if staff is None:
         checks.add("assignee_id", "No such staff member.", ErrorCode.NOT_FOUND)
     elif not staff.active:
@@ -186,10 +185,9 @@ async def create(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> C
 
 async def _open_callback(session: AsyncSession, actor: Actor, callback_id: int, version: int | None) -> Callback:
     actor.require(Op.CALLBACK_WRITE)
-    if not await scoping.is_visible(session, Callback, callback_id, scoping.callbacks(actor)):
+    callback = await scoping.find(session, Callback, callback_id, scoping.callbacks(actor), for_update=True)
+    if callback is None:
         raise DomainError.one("id", "No such callback.", ErrorCode.NOT_FOUND)
-    callback = await session.get(Callback, callback_id, with_for_update=True)
-    assert callback is not None
     check_version(callback, version)
     if callback.status != CallbackStatus.OPEN:
         raise DomainError.one("id", "This callback is already closed.", ErrorCode.INVALID_STATE)

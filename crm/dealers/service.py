@@ -161,10 +161,9 @@ async def create_dealer(session: AsyncSession, actor: Actor, data: dict[str, Any
 async def update_dealer(session: AsyncSession, actor: Actor, dealer_id: int, data: dict[str, Any]) -> Dealer:
     """Change the dealer fields that were sent."""
     actor.require(Op.DEALER_WRITE)
-    if not await scoping.is_visible(session, Dealer, dealer_id, scoping.dealers(actor)):
+    dealer = await scoping.find(session, Dealer, dealer_id, scoping.dealers(actor), for_update=True)
+    if dealer is None:
         raise DomainError.one("id", "No such dealer.", ErrorCode.NOT_FOUND)
-    dealer = await session.get(Dealer, dealer_id, with_for_update=True)
-    assert dealer is not None
     if not data:
         raise DomainError.one(None, "Nothing to update.", ErrorCode.NOTHING_TO_UPDATE)
     checks = Checks()

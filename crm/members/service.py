@@ -208,8 +208,7 @@ async def _values(
         if key in data:
             staff_id = data[key]
             if staff_id is not None:
-                visible = await scoping.is_visible(session, Staff, staff_id, scoping.staff(actor))
-                staff = await session.get(Staff, staff_id) if visible else None
+                staff = await scoping.find(session, Staff, staff_id, scoping.staff(actor))
                 if staff is None:
                     checks.add(key, "No such staff member.", ErrorCode.NOT_FOUND)
                 elif staff.role not in roles:
@@ -241,10 +240,9 @@ async def enrol(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> Me
 
 async def get_for_update(session: AsyncSession, actor: Actor, member_id: int, version: int | None) -> Member:
     """Lock a member in the actor's scope for a change; NOT_FOUND outside it, STALE_VERSION if changed since."""
-    if not await scoping.is_visible(session, Member, member_id, scoping.members(actor)):
+    member = await scoping.find(session, Member, member_id, scoping.members(actor), for_update=True)
+    if member is None:
         raise DomainError.one("id", "No such member.", ErrorCode.NOT_FOUND)
-    member = await session.get(Member, member_id, with_for_update=True)
-    assert member is not None
     if member.erased_at is not None:
         raise DomainError.one("id", "This member's data was erased.", ErrorCode.INVALID_STATE)
     check_version(member, version)

@@ -110,8 +110,9 @@ async def record(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> V
         for key in ("purpose", "quantity"):
             if data.get(key) is not None:
                 checks.add(key, f"{key} applies to dealer visits only.", ErrorCode.INVALID)
-        await scoping.check_visible(session, checks, "member_id", Member, member_id, scoping.members(actor), "member")
-        member = None if checks.has("member_id") else await session.get(Member, member_id)
+        member = await scoping.find(session, Member, member_id, scoping.members(actor))
+        if member is None:
+            checks.add("member_id", "No such member.", ErrorCode.NOT_FOUND)
         store_id = data.get("store_id") or (member.home_store_id if member else None)
         await scoping.check_visible(
             session, checks, "store_id", Store, data.get("store_id"), scoping.stores(actor), "store"
