@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from typing import Annotated
 
 import strawberry
@@ -111,8 +110,7 @@ class Mutation:
             return LoginPayload(token=None, expires_at=None, staff=None, user_errors=user_errors(result.error))
         assert result.staff is not None and result.actor is not None
         # The payload's relations (staff { store }) are read as the person who just signed in.
-        info.context.actor = replace(result.actor, request_id=info.context.request_id)
-        info.context.__dict__.pop("loaders", None)  # loaders are per actor
+        info.context.act_as(result.actor)
         staff = StaffType.from_row(result.staff)
         return LoginPayload(token=result.token, expires_at=result.expires_at, staff=staff, user_errors=[])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -115,6 +115,11 @@ class Context:
         if self.actor is None:
             raise Unauthenticated()
         return self.actor
+
+    def act_as(self, actor: Actor) -> None:
+        """Make the rest of the request act for `actor` (its loaders are that actor's, built afresh)."""
+        self.actor = replace(actor, request_id=self.request_id)
+        self.__dict__.pop("loaders", None)
 
     @cached_property
     def loaders(self) -> Loaders:

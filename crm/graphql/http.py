@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -241,7 +241,7 @@ class GraphQLHandler:
                 refusal = {"errors": [{"message": str(error), "extensions": {"code": error.code}}]}
                 return self._respond(refusal, media_type, 401, {"WWW-Authenticate": "Bearer"})
             if actor is not None:
-                context.actor = replace(actor, request_id=context.request_id)
+                context.act_as(actor)
             result = await self.schema.execute(
                 query, variable_values=variables, context_value=context, operation_name=operation_name
             )
