@@ -107,6 +107,18 @@ class NonConversionReason(enum.StrEnum):
     OTHER = "OTHER"
 
 
+class CallOutcome(enum.StrEnum):
+    """What came of a call that reached the person."""
+
+    WILL_VISIT = "WILL_VISIT"
+    PURCHASED = "PURCHASED"
+    SATISFIED = "SATISFIED"
+    NOT_INTERESTED = "NOT_INTERESTED"
+    CALL_LATER = "CALL_LATER"
+    COMPLAINT = "COMPLAINT"
+    OTHER = "OTHER"
+
+
 class FeedbackKind(enum.StrEnum):
     SUGGESTION = "SUGGESTION"
     COMPLAINT = "COMPLAINT"

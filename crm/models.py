@@ -2,7 +2,7 @@
 
 from crm.audit.models import AuditEvent
 from crm.auth.models import AuthToken, IdempotencyKey
-from crm.callbacks.models import Callback
+from crm.callbacks.models import Callback, CallbackAttempt, CallbackPolicy
 from crm.db import Base
 from crm.dealers.models import Dealer, Store
 from crm.feedback.models import Feedback, FeedbackEvent
@@ -16,6 +16,8 @@ __all__ = [
     "AuthToken",
     "Base",
     "Callback",
+    "CallbackAttempt",
+    "CallbackPolicy",
     "Dealer",
     "EnrolmentTarget",
     "Feedback",

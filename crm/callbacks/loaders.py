@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import null, select
 from strawberry.dataloader import DataLoader
 
 from crm.auth.actor import Actor
 from crm.batch import row_list_loader, row_loader
-from crm.callbacks.models import Callback
+from crm.callbacks.models import Callback, CallbackAttempt
 from crm.callbacks.service import callback_query
 from crm.db import SerialSession
 from crm.enums import CallbackStatus
@@ -31,3 +32,13 @@ def open_callbacks_by_member(session: SerialSession, actor: Actor) -> DataLoader
 def open_callbacks_by_dealer(session: SerialSession, actor: Actor) -> DataLoader[int, list[Any]]:
     """Load each dealer's open callbacks, by due date."""
     return row_list_loader(session, _open(actor), Callback.dealer_id)
+
+
+def attempts_by_callback(session: SerialSession, actor: Actor) -> DataLoader[int, list[Any]]:
+    """Load each callback's attempts, oldest first; what was said is hidden from roles that see masked data."""
+    columns = [
+        null().label(c.key) if c.key == "notes" and actor.masks_personal_data else c
+        for c in CallbackAttempt.__table__.c
+    ]
+    statement = select(*columns).order_by(CallbackAttempt.attempted_at, CallbackAttempt.id)
+    return row_list_loader(session, statement, CallbackAttempt.callback_id)

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.audit import service as audit
 from crm.auth import scoping
 from crm.auth.actor import Actor
 from crm.auth.permissions import Op
-from crm.callbacks.models import Callback
+from crm.callbacks.models import Callback, CallbackAttempt, CallbackPolicy
 from crm.db import check_version
 from crm.dealers.models import Dealer
-from crm.enums import CallbackPurpose, CallbackStatus, Channel, NonConversionReason, PartyKind
+from crm.enums import (
+    CallbackPurpose,
+    CallbackStatus,
+    CallOutcome,
+    Channel,
+    MemberTier,
+    NonConversionReason,
+    PartyKind,
+    Region,
+)
 from crm.errors import DomainError, ErrorCode
 from crm.feedback.models import Feedback
 from crm.members.models import Member
@@ -168,7 +178,12 @@ async def create(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> C
     await _assignee(session, actor, checks, values.get("assignee_id"))
     if not checks.has("member_id"):
         await _check_consent(session, checks, member_id, values.get("channel"))
+    if not checks.has("assignee_id") and not checks.has("due_on"):
+        await check_room(session, checks, values.get("assignee_id"), values.get("due_on"), None)
     checks.raise_if_any()
+    policy = await policy_for(session, values["purpose"])
+    if policy is not None:
+        values |= {"policy_id": policy.id, "max_attempts": policy.max_attempts}
     callback = Callback(
         party_kind=PartyKind.MEMBER if member_id is not None else PartyKind.DEALER,
         member_id=member_id,
@@ -204,6 +219,10 @@ async def update(session: AsyncSession, actor: Actor, callback_id: int, data: di
     await _assignee(session, actor, checks, values.get("assignee_id"))
     if "channel" in values:
         await _check_consent(session, checks, callback.member_id, values["channel"])
+    moved = "due_on" in values or "assignee_id" in values
+    if moved and not checks.has("assignee_id") and not checks.has("due_on"):
+        assignee_id = values.get("assignee_id", callback.assignee_id)
+        await check_room(session, checks, assignee_id, values.get("due_on", callback.due_on), callback.id)
     checks.raise_if_any()
     before = audit.snapshot(callback)
     for key, value in values.items():
@@ -248,3 +267,226 @@ async def close(session: AsyncSession, actor: Actor, callback_id: int, data: dic
     await session.refresh(callback)
     await audit.record(session, actor, "callbackClose", callback, before)
     return callback
+
+
+# How far ahead a retry or a suggestion looks for a day with room.
+ROOM_HORIZON_DAYS = 60
+_FIRST_DAY_WITH_ROOM = text(
+    """
+    SELECT d::date
+    FROM generate_series(CAST(:earliest AS date), CAST(:earliest AS date) + CAST(:horizon AS int), interval '1 day') d
+    WHERE (SELECT count(*) FROM callback c
+           WHERE c.assignee_id = :assignee AND c.status = 'OPEN' AND c.due_on = d::date
+             AND c.id IS DISTINCT FROM CAST(:exclude AS bigint))
+          < (SELECT daily_call_capacity FROM staff WHERE id = :assignee)
+    ORDER BY d LIMIT 1"""
+)
+
+
+async def first_day_with_room(
+    session: AsyncSession, assignee_id: int | None, earliest: dt.date, exclude_id: int | None = None
+) -> dt.date | None:
+    """The first day from `earliest` on which the assignee has calls to spare (None: none within 60 days)."""
+    if assignee_id is None:
+        return earliest
+    params = {"earliest": earliest, "horizon": ROOM_HORIZON_DAYS, "assignee": assignee_id, "exclude": exclude_id}
+    day: dt.date | None = await session.scalar(_FIRST_DAY_WITH_ROOM, params)
+    return day
+
+
+async def check_room(
+    session: AsyncSession, checks: Checks, assignee_id: int | None, day: dt.date | None, exclude_id: int | None
+) -> None:
+    """Refuse to give someone more open calls on a day than their daily capacity (OVER_CAPACITY)."""
+    if assignee_id is None or day is None:
+        return
+    free = await first_day_with_room(session, assignee_id, day, exclude_id)
+    if free != day:
+        hint = f" The first day with room is {free.isoformat()}." if free else ""
+        checks.add("due_on", f"The assignee's calls for {day.isoformat()} are full.{hint}", ErrorCode.OVER_CAPACITY)
+
+
+async def policy_for(session: AsyncSession, purpose: str) -> CallbackPolicy | None:
+    """The planning policy of a purpose (its attempt limit, retry delay and conversion window)."""
+    policy: CallbackPolicy | None = await session.scalar(
+        select(CallbackPolicy).where(CallbackPolicy.purpose == purpose)
+    )
+    return policy
+
+
+async def log_attempt(session: AsyncSession, actor: Actor, callback_id: int, data: dict[str, Any]) -> Callback:
+    """Record one try at an open callback.
+
+    Reached: the callback is done with its outcome, unless the person asked to be called later
+    (CALL_LATER), which keeps it open for `call_again_on`. Not reached: it is retried after the
+    policy's delay on the first day the assignee has room, until the attempt limit closes it as
+    UNREACHABLE.
+    """
+    callback = await _open_callback(session, actor, callback_id, data.pop("version", None))
+    checks = Checks()
+    reached = data.get("reached")
+    if reached is None:
+        checks.add("reached", "Say whether the person was reached.", ErrorCode.REQUIRED)
+    outcome: CallOutcome | None = data.get("outcome")
+    satisfaction = data.get("satisfaction")
+    reason: NonConversionReason | None = data.get("non_conversion_reason")
+    checks.int_range("satisfaction", satisfaction, 1, 5)
+    if reached is False:
+        for key, value in (("outcome", outcome), ("satisfaction", satisfaction), ("non_conversion_reason", reason)):
+            if value is not None:
+                checks.add(key, f"{key} needs a call that reached the person.", ErrorCode.INVALID)
+    if reached and outcome is None:
+        checks.add("outcome", "Say what came of the call.", ErrorCode.REQUIRED)
+    call_again_on: dt.date | None = data.get("call_again_on")
+    if call_again_on is not None:
+        if outcome is not CallOutcome.CALL_LATER:
+            checks.add("call_again_on", "Only a CALL_LATER outcome takes a day to call again.", ErrorCode.INVALID)
+        elif call_again_on < today():
+            checks.add("call_again_on", "The day to call again must not be in the past.", ErrorCode.INVALID_DATE)
+    notes = checks.text("notes", data.get("notes"), max_length=2000)
+    channel = data.get("channel") or callback.channel
+    await _check_consent(session, checks, callback.member_id, channel)
+    checks.raise_if_any()
+    now = dt.datetime.now(dt.UTC)
+    before = audit.snapshot(callback)
+    session.add(
+        CallbackAttempt(
+            callback_id=callback.id,
+            attempted_at=now,
+            actor_id=actor.staff_id,
+            channel=channel,
+            reached=bool(reached),
+            outcome=outcome,
+            satisfaction=satisfaction,
+            non_conversion_reason=reason,
+            notes=notes,
+        )
+    )
+    callback.version += 1
+    callback.attempts += 1
+    callback.last_attempt_at = now
+    callback.reached = bool(reached)
+    if reached:
+        callback.outcome = outcome
+        callback.satisfaction = satisfaction
+        callback.non_conversion_reason = reason
+        callback.outcome_notes = notes
+    if reached and outcome is not CallOutcome.CALL_LATER:
+        callback.status = CallbackStatus.DONE
+        callback.closed_at = now
+    elif not reached and callback.attempts >= callback.max_attempts:
+        callback.status = CallbackStatus.UNREACHABLE
+        callback.closed_at = now
+    else:
+        policy = await policy_for(session, callback.purpose)
+        delay = policy.retry_delay_days if policy is not None and not reached else 1
+        earliest = call_again_on or today() + dt.timedelta(days=delay)
+        callback.due_on = await first_day_with_room(session, callback.assignee_id, earliest, callback.id) or earliest
+    await session.flush()
+    await session.refresh(callback)
+    await audit.record(session, actor, "callbackLogAttempt", callback, before)
+    return callback
+
+
+# --- planning policies -------------------------------------------------------------------------
+
+_CAMPAIGN_CODE = "^[A-Z0-9_-]{1,30}$"
+MAX_TAGS = 20
+
+
+async def list_policies(session: AsyncSession, actor: Actor) -> list[CallbackPolicy]:
+    """Every purpose's planning policy."""
+    actor.require(Op.CALLBACK_READ)
+    return list((await session.scalars(select(CallbackPolicy).order_by(CallbackPolicy.id))).all())
+
+
+def _policy_values(checks: Checks, data: dict[str, Any]) -> dict[str, Any]:
+    ranges = {
+        "offset_days": (0, 365),
+        "idle_days": (1, 3650),
+        "quiet_days": (0, 365),
+        "weekday": (1, 7),
+        "priority": (0, 3),
+        "max_attempts": (1, 10),
+        "retry_delay_days": (0, 30),
+        "conversion_days": (1, 90),
+    }
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if value is None and (key in ranges or key in ("enabled", "channel", "tiers", "tags", "regions")):
+            checks.add(key, f"{key} cannot be empty.", ErrorCode.REQUIRED)
+            continue
+        if key in ranges:
+            checks.int_range(key, value, *ranges[key])
+        out[key] = value
+    if out.get("tiers") is not None:
+        out["tiers"] = sorted({MemberTier(t).value for t in out["tiers"]})
+    if out.get("regions") is not None:
+        out["regions"] = sorted({Region(r).value for r in out["regions"]})
+    if out.get("tags") is not None:
+        tags = [checks.text("tags", t, max_length=30, required=True) for t in out["tags"]]
+        if len(tags) > MAX_TAGS:
+            checks.add("tags", f"At most {MAX_TAGS} tags.", ErrorCode.OUT_OF_RANGE)
+        out["tags"] = sorted({t for t in tags if t})
+    if "campaign_code" in out and out["campaign_code"] is not None:
+        out["campaign_code"] = out["campaign_code"].strip().upper()
+        if not re.match(_CAMPAIGN_CODE, out["campaign_code"]):
+            checks.add("campaign_code", "Use 1-30 letters, digits, '-' or '_'.", ErrorCode.INVALID)
+    return out
+
+
+async def update_policy(session: AsyncSession, actor: Actor, purpose: str, data: dict[str, Any]) -> CallbackPolicy:
+    """Change a purpose's planning policy; only the fields sent change."""
+    actor.require(Op.CALLBACK_POLICY_WRITE)
+    policy = await session.scalar(select(CallbackPolicy).where(CallbackPolicy.purpose == purpose).with_for_update())
+    if policy is None:
+        raise DomainError.one("purpose", f"{purpose} calls are not planned from a policy.", ErrorCode.NOT_FOUND)
+    check_version(policy, data.pop("version", None))
+    if not data:
+        raise DomainError.one(None, "Nothing to update.", ErrorCode.NOTHING_TO_UPDATE)
+    checks = Checks()
+    values = _policy_values(checks, data)
+    merged = {c: values.get(c, getattr(policy, c)) for c in ("campaign_code", "campaign_starts_on", "campaign_ends_on")}
+    starts, ends = merged["campaign_starts_on"], merged["campaign_ends_on"]
+    if starts is not None and ends is not None and ends < starts:
+        checks.add("campaign_ends_on", "The campaign ends before it starts.", ErrorCode.INVALID_DATE)
+    enabled = values.get("enabled", policy.enabled)
+    if purpose == CallbackPurpose.PROMOTION and enabled and None in merged.values():
+        checks.add("campaign_code", "A promotion needs its campaign code, first and last day.", ErrorCode.REQUIRED)
+    checks.raise_if_any()
+    before = audit.snapshot(policy)
+    for key, value in values.items():
+        setattr(policy, key, value)
+    policy.version += 1
+    policy.updated_at = func.now()
+    await session.flush()
+    await session.refresh(policy)
+    await audit.record(session, actor, "callbackPolicyUpdate", policy, before)
+    return policy
+
+
+# A visit converts the person's calls that were done within their policy's window before it.
+_CONVERT = text(
+    """
+    UPDATE callback c SET converted_visit_id = :visit_id, converted_at = :visited_at
+    WHERE c.status = 'DONE' AND c.converted_visit_id IS NULL
+      AND (c.member_id = :member_id OR c.dealer_id = :dealer_id)
+      AND c.closed_at <= :visited_at
+      AND c.closed_at > CAST(:visited_at AS timestamptz) - make_interval(days => coalesce(
+          (SELECT p.conversion_days FROM callback_policy p WHERE p.id = c.policy_id), :default_days))"""
+)
+DEFAULT_CONVERSION_DAYS = 14
+
+
+async def record_conversions(
+    session: AsyncSession, visit_id: int, visited_at: dt.datetime, member_id: int | None, dealer_id: int | None
+) -> None:
+    """Count a visit as the conversion of the calls done shortly before it (one statement)."""
+    params = {
+        "visit_id": visit_id,
+        "visited_at": visited_at,
+        "member_id": member_id,
+        "dealer_id": dealer_id,
+        "default_days": DEFAULT_CONVERSION_DAYS,
+    }
+    await session.execute(_CONVERT, params)

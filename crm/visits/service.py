@@ -15,6 +15,7 @@ from crm.auth import scoping
 from crm.auth.actor import Actor, Forbidden
 from crm.auth.permissions import Op
 from crm.businesstime import within_days
+from crm.callbacks import service as callbacks
 from crm.dealers.models import Dealer, Store
 from crm.enums import DealerVisitPurpose, VisitKind
 from crm.errors import DomainError, ErrorCode
@@ -158,9 +159,13 @@ async def record(session: AsyncSession, actor: Actor, data: dict[str, Any]) -> V
         await session.execute(
             update(Member)
             .where(Member.id == member_id)
-            .values(last_visit_at=func.greatest(func.coalesce(Member.last_visit_at, visited_at), visited_at))
+            .values(
+                last_visit_at=func.greatest(func.coalesce(Member.last_visit_at, visited_at), visited_at),
+                lifetime_spend=Member.lifetime_spend + func.coalesce(visit.purchase_amount, 0),
+            )
             .execution_options(synchronize_session=False)
         )
+    await callbacks.record_conversions(session, visit.id, visit.visited_at, member_id, visit.dealer_id)
     await session.refresh(visit)
     await audit.record(session, actor, "visitRecord", visit, None)
     return visit
