@@ -10,7 +10,7 @@ from crm.auth.actor import Actor
 from crm.batch import row_loader
 from crm.db import SerialSession
 from crm.targets.models import EnrolmentTarget
-from crm.targets.service import TargetKey, enrolled_counts, target_query
+from crm.targets.service import HistoryKey, MonthFigures, TargetKey, enrolled_counts, target_history, target_query
 
 
 def target_by_id(session: SerialSession, actor: Actor) -> DataLoader[int, Any]:
@@ -23,5 +23,14 @@ def enrolled_by_target(session: SerialSession, actor: Actor) -> DataLoader[Targe
 
     async def load(keys: list[TargetKey]) -> list[int]:
         return await enrolled_counts(session, keys)
+
+    return DataLoader(load_fn=load)
+
+
+def history_by_target(session: SerialSession, actor: Actor) -> DataLoader[HistoryKey, list[MonthFigures]]:
+    """Past months' targets and enrolments per (scope, scope key, month, months back), one statement per batch."""
+
+    async def load(keys: list[HistoryKey]) -> list[list[MonthFigures]]:
+        return await target_history(session, actor, keys)
 
     return DataLoader(load_fn=load)
