@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import sys
+import time
 from pathlib import Path
 
 from crm.config import PROJECT_ROOT, Settings
@@ -50,6 +52,7 @@ def _seed(url: str, members: int, reset: bool, only_if_empty: bool) -> None:
         raise SystemExit(f"seed: {exc}") from exc
     total = ", ".join(f"{name} {count}" for name, count in report.counts.items())
     print(f"seeded in {report.seconds:.1f}s: {total}", file=sys.stderr)
+    print(f"planned {report.planned} calls for the coming week in {report.plan_seconds:.1f}s", file=sys.stderr)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -151,6 +154,64 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> None:
         raise SystemExit(1)
 
 
+async def _plan(url: str, start: dt.date, end: dt.date, commit: bool) -> str:
+    from crm.callbacks import planning
+    from crm.db import make_engine, make_sessionmaker
+    from crm.errors import DomainError
+
+    engine = make_engine(Settings(database_url=url), url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            began = time.perf_counter()
+            try:
+                result = await planning.plan(session, None, start, end, commit=commit)
+            except DomainError as exc:
+                raise SystemExit("; ".join(f"{e.field}: {e.message}" for e in exc.errors)) from exc
+            await session.commit()
+            took = time.perf_counter() - began
+    finally:
+        await engine.dispose()
+    lines = [f"{'planned' if commit else 'preview'} {start}..{end}: {result.created} calls in {took:.1f}s"]
+    lines += [
+        f"  {c.purpose:<20} created {c.created:>6}  deferred {c.deferred:>6}  no consent {c.no_consent:>4}"
+        f"  already planned {c.already_planned:>6}"
+        for c in result.by_purpose.values()
+    ]
+    lines.append(f"  other channel: {result.channel_changed}; unassigned: {result.by_assignee.get(None, 0)}")
+    lines += [f"  {day}: {n}" for day, n in sorted(result.by_day.items())]
+    return "\n".join(lines)
+
+
+def cmd_plan(args: argparse.Namespace, settings: Settings) -> None:
+    from crm.businesstime import today
+
+    start = dt.date.fromisoformat(args.start) if args.start else today()
+    end = dt.date.fromisoformat(args.end) if args.end else start + dt.timedelta(days=args.days - 1)
+    with Database(settings) as db:
+        assert db.url is not None
+        print(asyncio.run(_plan(db.url, start, end, commit=not args.preview)))
+
+
+async def _escalate(url: str) -> int:
+    from crm.db import make_engine, make_sessionmaker, utcnow
+    from crm.feedback.workflow import escalate_overdue
+
+    engine = make_engine(Settings(database_url=url), url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            count = await escalate_overdue(session, utcnow())
+            await session.commit()
+            return count
+    finally:
+        await engine.dispose()
+
+
+def cmd_escalate(args: argparse.Namespace, settings: Settings) -> None:
+    with Database(settings) as db:
+        assert db.url is not None
+        print(f"escalated {asyncio.run(_escalate(db.url))} overdue feedback cases", file=sys.stderr)
+
+
 def cmd_permissions(args: argparse.Namespace, settings: Settings) -> None:
     from crm.auth.permissions import render_markdown
 
@@ -188,6 +249,16 @@ def main(argv: list[str] | None = None) -> None:
     user.add_argument("--display-name", default=None)
     user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     user.set_defaults(func=cmd_create_user)
+
+    plan = sub.add_parser("plan", help="plan follow-up calls from the policies (the nightly job)")
+    plan.add_argument("--from", dest="start", default=None, help="first day, YYYY-MM-DD (default today)")
+    plan.add_argument("--to", dest="end", default=None, help="last day (default: --days from the first)")
+    plan.add_argument("--days", type=int, default=7, help="days to plan when --to is not given (default 7)")
+    plan.add_argument("--preview", action="store_true", help="show what would be created, create nothing")
+    plan.set_defaults(func=cmd_plan)
+
+    escalate = sub.add_parser("escalate", help="escalate overdue feedback to supervisors (run it hourly)")
+    escalate.set_defaults(func=cmd_escalate)
 
     permissions = sub.add_parser("permissions", help="print the permission matrix as Markdown")
     permissions.set_defaults(func=cmd_permissions)

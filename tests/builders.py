@@ -221,3 +221,42 @@ async def make_target(session: AsyncSession, **kw: Any) -> EnrolmentTarget:
     await session.flush()
     await session.refresh(target)
     return target
+
+
+# ---------------------------------------------------------------------------
+# Call attempts and feedback events (tests/timeline, tests/staff).
+
+from crm.callbacks.models import CallbackAttempt  # noqa: E402
+from crm.feedback.models import FeedbackEvent  # noqa: E402
+
+
+async def make_attempt(session: AsyncSession, callback: Callback, **kw: Any) -> CallbackAttempt:
+    """One try at `callback` by `actor` (a staff row, optional), not reached unless told; the callback is left alone."""
+    actor = kw.pop("actor", None)
+    attempt = CallbackAttempt(
+        callback_id=callback.id,
+        actor_id=actor.id if actor is not None else None,
+        channel=kw.pop("channel", callback.channel),
+        reached=kw.pop("reached", False),
+        attempted_at=kw.pop("attempted_at", dt.datetime(2026, 6, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=next(_seq))),
+        **kw,
+    )
+    session.add(attempt)
+    await session.flush()
+    await session.refresh(attempt)
+    return attempt
+
+
+async def make_feedback_event(session: AsyncSession, feedback: Feedback, **kw: Any) -> FeedbackEvent:
+    """One step of `feedback` (to_status required; no from_status: the intake) by `actor`; the case is left alone."""
+    actor = kw.pop("actor", None)
+    event = FeedbackEvent(
+        feedback_id=feedback.id,
+        actor_id=actor.id if actor is not None else None,
+        created_at=kw.pop("created_at", dt.datetime(2026, 6, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=next(_seq))),
+        **kw,
+    )
+    session.add(event)
+    await session.flush()
+    await session.refresh(event)
+    return event

@@ -25,12 +25,15 @@ _PERSONAL: dict[str, dict[str, str]] = {
         "name": _MASKED,
         "phone": _MASKED,
         "birthday": _HIDDEN,
+        "lunar_birthday_month": _HIDDEN,
+        "lunar_birthday_day": _HIDDEN,
         "notes": _HIDDEN,
         "tags": _HIDDEN,
         "preferences": _HIDDEN,
     },
     "visit": {"notes": _HIDDEN},
     "callback": {"notes": _HIDDEN, "outcome_notes": _HIDDEN},
+    "callback_attempt": {"notes": _HIDDEN},
     "feedback": {"content": _HIDDEN, "assessment_note": _HIDDEN, "solution": _HIDDEN, "review_note": _HIDDEN},
 }
 # Secrets: the trail shows that one is set (and, through the diff, that it changed), never its value.

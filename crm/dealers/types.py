@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from crm.callbacks.types import CallbackType
     from crm.feedback.types import FeedbackType
     from crm.members.types import MemberType
+    from crm.timeline.types import TimelineConnection
 
 MAX_STORE_MEMBERS = 50
 
@@ -87,6 +88,22 @@ class DealerType(Node):
 
         rows = await info.context.loaders.open_feedback_by_dealer.load(self.pk)
         return [FeedbackType.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="The dealer's history as one list, newest first: its stores opening, showroom visits, call"
+        " attempts, feedback and each of its steps. Kinds of record your role may not read are left out; free"
+        " text is null for roles that see personal data masked."
+    )
+    async def timeline(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="How many entries, 0 to 100 (default 20).")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="Entries after this cursor.")] = None,
+    ) -> Annotated[TimelineConnection, strawberry.lazy("crm.timeline.types")]:
+        from crm.timeline.service import Subject
+        from crm.timeline.types import timeline
+
+        return await timeline(info, Subject.DEALER, self.pk, first, after)
 
 
 @strawberry.type(name="Store", description="A store (店鋪): self-operated or a dealer's.")

@@ -18,6 +18,7 @@ from crm.feedback import loaders as feedback_loaders
 from crm.members import loaders as member_loaders
 from crm.staff import loaders as staff_loaders
 from crm.targets import loaders as target_loaders
+from crm.timeline import loaders as timeline_loaders
 from crm.visits import loaders as visit_loaders
 
 
@@ -77,6 +78,10 @@ class Loaders:
         return callback_loaders.open_callbacks_by_dealer(self.session, self.actor)
 
     @cached_property
+    def attempts_by_callback(self) -> DataLoader[int, list[Any]]:
+        return callback_loaders.attempts_by_callback(self.session, self.actor)
+
+    @cached_property
     def feedback_by_id(self) -> DataLoader[int, Any]:
         return feedback_loaders.feedback_by_id(self.session, self.actor)
 
@@ -99,6 +104,14 @@ class Loaders:
     @cached_property
     def enrolled_by_target(self) -> DataLoader[Any, int]:
         return target_loaders.enrolled_by_target(self.session, self.actor)
+
+    @cached_property
+    def history_by_target(self) -> DataLoader[Any, list[Any]]:
+        return target_loaders.history_by_target(self.session, self.actor)
+
+    @cached_property
+    def timeline_pages(self) -> DataLoader[timeline_loaders.TimelineKey, Any]:
+        return timeline_loaders.timeline_pages(self.session, self.actor)
 
 
 @dataclass

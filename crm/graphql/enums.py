@@ -23,6 +23,7 @@ _DESCRIPTIONS = {
     enums.Channel: "How a person is contacted.",
     enums.CallbackStatus: "Where a callback stands.",
     enums.NonConversionReason: "Why a contacted person will not come back or buy.",
+    enums.CallOutcome: "What came of a call that reached the person (CALL_LATER keeps the callback open).",
     enums.FeedbackKind: "What kind of feedback (建議和投訴) this is.",
     enums.FeedbackChannel: "Where the feedback came in.",
     enums.FeedbackStatus: "Step of the closed complaint loop (閉環).",

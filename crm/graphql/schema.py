@@ -27,6 +27,7 @@ from crm.ids import from_global_id
 from crm.members import schema as members
 from crm.members.types import MemberType
 from crm.staff import schema as staff
+from crm.staff import scorecard_schema as scorecards
 from crm.staff.types import StaffType
 from crm.targets import schema as targets
 from crm.targets.types import EnrolmentTargetType
@@ -76,6 +77,7 @@ Query = merge_types(
         feedback.Query,
         targets.Query,
         audit.Query,
+        scorecards.Query,
     ),
 )
 Mutation = merge_types(

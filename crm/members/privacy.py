@@ -84,6 +84,7 @@ async def erase(session: AsyncSession, actor: Actor, member_id: int) -> Member:
     member.name = ERASED_NAME
     member.phone = erased_phone(member.id)
     member.birthday = None
+    member.lunar_birthday_month = member.lunar_birthday_day = None
     member.gender = Gender.UNDISCLOSED
     member.preferences = {}
     member.tags = []

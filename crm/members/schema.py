@@ -8,6 +8,8 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
+from crm.auth.actor import Actor
+from crm.db import SerialSession
 from crm.enums import Gender, MemberStatus, MemberTier
 from crm.graphql.context import Info
 from crm.graphql.payloads import UserError, decode_ids, mutate, mutate_once, pop_pk, provided
@@ -39,6 +41,12 @@ class MemberFilter:
         default=None, description="Last visit before this day, or never visited."
     )
     tag: str | None = strawberry.field(default=None, description="Carries this tag.")
+
+
+@strawberry.input(description="A birthday kept by the lunar calendar (農曆生日).")
+class LunarBirthdayInput:
+    month: int = strawberry.field(description="Lunar month, 1 to 12 (a leap month counts as its ordinary month).")
+    day: int = strawberry.field(description="Day of the lunar month, 1 to 30 (30 falls on 29 in a short month).")
 
 
 @strawberry.input(description="Contact consent per channel.")
@@ -88,6 +96,9 @@ class MemberEnrolInput:
     home_store_id: strawberry.ID = strawberry.field(description="Store where the member enrols.")
     gender: Gender | None = strawberry.field(default=strawberry.UNSET, description="Gender (default UNDISCLOSED).")
     birthday: dt.date | None = strawberry.field(default=strawberry.UNSET, description="Birthday, in the past.")
+    lunar_birthday: LunarBirthdayInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Lunar-calendar birthday, when the member celebrates that one."
+    )
     tier: MemberTier | None = strawberry.field(default=strawberry.UNSET, description="Tier (default SILVER).")
     manager_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="Responsible VIP manager."
@@ -118,6 +129,9 @@ class MemberUpdateInput:
     phone: str | None = strawberry.field(default=strawberry.UNSET, description="Mainland mobile number.")
     gender: Gender | None = strawberry.field(default=strawberry.UNSET, description="Gender.")
     birthday: dt.date | None = strawberry.field(default=strawberry.UNSET, description="Birthday; null clears it.")
+    lunar_birthday: LunarBirthdayInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Lunar-calendar birthday; null clears it."
+    )
     tier: MemberTier | None = strawberry.field(default=strawberry.UNSET, description="Tier.")
     status: MemberStatus | None = strawberry.field(default=strawberry.UNSET, description="Status.")
     home_store_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description="Home store.")
@@ -173,6 +187,17 @@ class Query:
         return to_connection(page, MemberType.from_row)
 
 
+@strawberry.input(description="A member to mark as a duplicate enrolment, or to clear the mark of.")
+class MemberMarkDuplicateInput:
+    id: strawberry.ID = strawberry.field(description="The member enrolled a second time.")
+    duplicate_of_id: strawberry.ID | None = strawberry.field(
+        description="The member it duplicates (the original enrolment, not a duplicate itself); null clears the mark."
+    )
+    version: int | None = strawberry.field(
+        default=None, description="The version the change is based on; a newer stored one gives STALE_VERSION."
+    )
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
@@ -207,6 +232,26 @@ class Mutation:
         member, errors = await mutate(
             info, lambda s, actor: service.update(s, actor, pop_pk(data, "Member"), _member_data(data))
         )
+        return MemberPayload(member=MemberType.from_row(member) if member else None, user_errors=errors)
+
+    @strawberry.mutation(
+        description="Mark a member as a second enrolment of the same person (or clear the mark). A duplicate"
+        " stays on record but no longer counts towards enrolment targets."
+    )
+    async def member_mark_duplicate(
+        self,
+        info: Info,
+        input_: Annotated[
+            MemberMarkDuplicateInput,
+            strawberry.argument(name="input", description="The member and the member it duplicates."),
+        ],
+    ) -> MemberPayload:
+        async def work(s: SerialSession, actor: Actor) -> Member:
+            ids = {"id": input_.id, "duplicate_of_id": input_.duplicate_of_id}
+            data = decode_ids(ids, {"id": "Member", "duplicate_of_id": "Member"})
+            return await service.mark_duplicate(s, actor, data["id"], data["duplicate_of_id"], input_.version)
+
+        member, errors = await mutate(info, work)
         return MemberPayload(member=MemberType.from_row(member) if member else None, user_errors=errors)
 
 

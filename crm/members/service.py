@@ -38,7 +38,13 @@ class MemberOrder(enum.Enum):
     MEMBER_NO = "MEMBER_NO"
 
 
-_SHOWN = {"name": scoping.name_column, "phone": scoping.phone_column, "birthday": scoping.birthday_column}
+_SHOWN = {
+    "name": scoping.name_column,
+    "phone": scoping.phone_column,
+    "birthday": scoping.birthday_column,
+    "lunar_birthday_month": scoping.birthday_column,
+    "lunar_birthday_day": scoping.birthday_column,
+}
 
 
 def member_query(actor: Actor) -> Select[Any]:
@@ -179,6 +185,13 @@ async def _values(
     if "birthday" in data:
         checks.past_date("birthday", data["birthday"], earliest=EARLIEST_BIRTHDAY)
         out["birthday"] = data["birthday"]
+    if "lunar_birthday" in data:
+        lunar = data["lunar_birthday"]
+        month, day = (lunar.month, lunar.day) if lunar is not None else (None, None)
+        if lunar is not None:
+            checks.int_range("lunar_birthday.month", month, 1, 12)
+            checks.int_range("lunar_birthday.day", day, 1, 30)
+        out["lunar_birthday_month"], out["lunar_birthday_day"] = month, day
     for key in ("gender", "tier", "status"):
         if key in data:
             if data[key] is None:
@@ -277,3 +290,54 @@ async def _flush(session: AsyncSession, member: Member) -> None:
         owner = await _existing_phone_owner(session, member.phone, member.id)
         raise DomainError([_duplicate_phone(owner or 0)]) from exc
     await session.refresh(member)
+
+
+async def mark_duplicate(
+    session: AsyncSession, actor: Actor, member_id: int, duplicate_of_id: int | None, version: int | None = None
+) -> Member:
+    """Mark a member as a second enrolment of another (None clears it); duplicates do not count towards targets.
+
+    Never a chain: the original must not be a duplicate itself, and a member others point at
+    cannot become one. Both rows are locked in id order, so two markings of the same pair
+    neither deadlock nor form a chain.
+    """
+    actor.require(Op.MEMBER_UPDATE)
+    ids = sorted({member_id} | ({duplicate_of_id} if duplicate_of_id is not None else set()))
+    locked = scoping.where(select(Member).where(Member.id.in_(ids)), scoping.members(actor))
+    locked = locked.order_by(Member.id).with_for_update(of=Member).execution_options(populate_existing=True)
+    found: dict[int, Member] = {m.id: m for m in await session.scalars(locked)}
+    member = found.get(member_id)
+    if member is None:
+        raise DomainError.one("id", "No such member.", ErrorCode.NOT_FOUND)
+    if member.erased_at is not None:
+        raise DomainError.one("id", "This member's data was erased.", ErrorCode.INVALID_STATE)
+    check_version(member, version)
+    checks = Checks()
+    if duplicate_of_id == member_id:
+        checks.add("duplicate_of_id", "A member cannot be a duplicate of itself.", ErrorCode.INVALID)
+    elif duplicate_of_id is not None:
+        original = found.get(duplicate_of_id)
+        if original is None:
+            checks.add("duplicate_of_id", "No such member.", ErrorCode.NOT_FOUND)
+        elif original.duplicate_of_id is not None:
+            checks.add(
+                "duplicate_of_id",
+                "That member is a duplicate itself: point at the member it duplicates.",
+                ErrorCode.INVALID_STATE,
+                to_global_id("Member", original.duplicate_of_id),
+            )
+        dependant = await session.scalar(select(Member.id).where(Member.duplicate_of_id == member_id).limit(1))
+        if dependant is not None:
+            checks.add(
+                "id",
+                "Other members are marked as duplicates of this one: mark them as duplicates of the original first.",
+                ErrorCode.INVALID_STATE,
+                to_global_id("Member", dependant),
+            )
+    checks.raise_if_any()
+    before = audit.snapshot(member)
+    member.duplicate_of_id = duplicate_of_id
+    member.version += 1
+    await _flush(session, member)
+    await audit.record(session, actor, "memberMarkDuplicate", member, before)
+    return member

@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from crm.businesstime import today as business_today
 from crm.dealers.types import DealerType, StoreType
 from crm.enums import Gender, MemberStatus, MemberTier
 from crm.errors import RequestError
 from crm.graphql.context import Info
 from crm.graphql.relay import Node, load_one
 from crm.ids import to_global_id
+from crm.members.birthdays import next_birthday
 from crm.staff.types import StaffType
 
 if TYPE_CHECKING:
     from crm.callbacks.types import CallbackType
     from crm.feedback.types import FeedbackType
+    from crm.timeline.types import TimelineConnection
     from crm.visits.types import VisitType
 
 MAX_RECENT_VISITS = 20
+
+
+@strawberry.type(description="A birthday kept by the lunar calendar (農曆生日).")
+class LunarBirthday:
+    month: int = strawberry.field(description="Lunar month, 1 to 12.")
+    day: int = strawberry.field(description="Day of the lunar month, 1 to 30.")
 
 
 @strawberry.type(description="Which channels a member agreed to be contacted through.")
@@ -75,10 +85,15 @@ class MemberType(Node):
     tags: list[str] = strawberry.field(description="Free labels, e.g. 高消費.")
     notes: str | None = strawberry.field(description="Notes by staff.")
     last_visit_at: dt.datetime | None = strawberry.field(description="Latest store visit (UTC), null if none.")
+    lifetime_spend: decimal.Decimal = strawberry.field(description="Sum of the member's purchases, in CNY.")
+    lunar_birthday: LunarBirthday | None = strawberry.field(
+        description="Birthday kept by the lunar calendar; null when none, or for roles without access to personal data."
+    )
     version: int = strawberry.field(description="Changes with every update; send it back with memberUpdate.")
     home_store_id: strawberry.Private[int]
     manager_id: strawberry.Private[int | None]
     enrolled_by_id: strawberry.Private[int | None]
+    duplicate_of_id: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: Any) -> MemberType:
@@ -98,10 +113,25 @@ class MemberType(Node):
             tags=list(row.tags or []),
             notes=row.notes,
             last_visit_at=row.last_visit_at,
+            lifetime_spend=row.lifetime_spend,
+            lunar_birthday=LunarBirthday(month=row.lunar_birthday_month, day=row.lunar_birthday_day)
+            if row.lunar_birthday_month is not None
+            else None,
             version=row.version,
             home_store_id=row.home_store_id,
             manager_id=row.manager_id,
             enrolled_by_id=row.enrolled_by_id,
+            duplicate_of_id=row.duplicate_of_id,
+        )
+
+    @strawberry.field(
+        description="Next birthday on or after today (Asia/Shanghai), solar date of the lunar one when the member"
+        " keeps that; null when unknown or hidden."
+    )
+    def next_birthday(self) -> dt.date | None:
+        lunar = self.lunar_birthday
+        return next_birthday(
+            self.birthday, lunar.month if lunar else None, lunar.day if lunar else None, business_today()
         )
 
     @strawberry.field(description="Home store, where the member was enrolled.")
@@ -124,6 +154,13 @@ class MemberType(Node):
     @strawberry.field(description="Staff member who enrolled this member.")
     async def enrolled_by(self, info: Info) -> StaffType | None:
         return await load_one(info.context.loaders.staff_by_id, self.enrolled_by_id, StaffType.from_row)
+
+    @strawberry.field(
+        description="The member this one is a second enrolment of (memberMarkDuplicate); a duplicate does not"
+        " count towards enrolment targets. Null for an original enrolment."
+    )
+    async def duplicate_of(self, info: Info) -> MemberType | None:
+        return await load_one(info.context.loaders.member_by_id, self.duplicate_of_id, MemberType.from_row)
 
     @strawberry.field(description=f"The latest store visits, newest first (at most {MAX_RECENT_VISITS}).")
     async def recent_visits(
@@ -151,3 +188,19 @@ class MemberType(Node):
 
         rows = await info.context.loaders.open_feedback_by_member.load(self.pk)
         return [FeedbackType.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="The member's history as one list, newest first: enrolment, store visits, call attempts,"
+        " feedback and each of its steps. Kinds of record your role may not read are left out; free text is"
+        " null for roles that see personal data masked."
+    )
+    async def timeline(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="How many entries, 0 to 100 (default 20).")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="Entries after this cursor.")] = None,
+    ) -> Annotated[TimelineConnection, strawberry.lazy("crm.timeline.types")]:
+        from crm.timeline.service import Subject
+        from crm.timeline.types import timeline
+
+        return await timeline(info, Subject.MEMBER, self.pk, first, after)

@@ -23,22 +23,24 @@ from crm.businesstime import today
 from crm.db import Base
 from crm.dealers.models import Dealer, Store
 from crm.enums import Region, Role
+from crm.feedback.models import Feedback
 from crm.graphql.schema import schema
 from crm.members.models import Member
 from crm.staff.models import Staff
-from tests.builders import gid, make_dealer, make_member, make_staff, make_store, unique_phone
+from tests.builders import gid, make_dealer, make_feedback, make_member, make_staff, make_store, unique_phone
 
 _seq = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
 class World:
-    """What a user of any role needs in scope: an EAST dealer, its store and a member there."""
+    """What a user of any role needs in scope: an EAST dealer, its store, a member there and their complaint."""
 
     me: Staff
     dealer: Dealer
     store: Store
     member: Member
+    feedback: Feedback
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,14 @@ CASES: dict[Op, Case] = {
             "dueOn": (today() + dt.timedelta(days=7)).isoformat(),
         },
     ),
+    Op.CALLBACK_PLAN: _mutation(
+        "callbacksPlan",
+        "CallbacksPlanInput",
+        lambda w: {"from": today().isoformat(), "to": today().isoformat(), "commit": True},
+    ),
+    Op.CALLBACK_POLICY_WRITE: _mutation(
+        "callbackPolicyUpdate", "CallbackPolicyUpdateInput", lambda w: {"purpose": "BIRTHDAY", "offsetDays": 5}
+    ),
     Op.FEEDBACK_READ: _read("feedback"),
     Op.FEEDBACK_SUBMIT: _mutation(
         "feedbackSubmit",
@@ -109,6 +119,14 @@ CASES: dict[Op, Case] = {
             "channel": "STORE",
             "content": "多些尺碼",
         },
+    ),
+    Op.FEEDBACK_HANDLE: _mutation(
+        "feedbackTransition",
+        "FeedbackTransitionInput",
+        lambda w: {"id": gid("Feedback", w.feedback.id), "to": "ASSESSED", "note": "已告知顧客三日內回覆"},
+    ),
+    Op.FEEDBACK_CONFIGURE: _mutation(
+        "feedbackSlaSet", "FeedbackSlaSetInput", lambda w: {"kind": "COMPLAINT", "step": "RECEIVED", "hours": 12}
     ),
     Op.DEALER_READ: _read("dealers"),
     Op.DEALER_WRITE: _mutation(
@@ -140,6 +158,7 @@ CASES: dict[Op, Case] = {
         "TargetSetInput",
         lambda w: {"month": _this_month(), "scope": "STORE", "scopeId": gid("Store", w.store.id), "targetCount": 12},
     ),
+    Op.SCORECARD_READ: _read("staffScorecards", '(from: "2026-10-01", to: "2026-10-31", first: 5)'),
     Op.AUDIT_READ: _read("auditEvents"),
     Op.TOKEN_MANAGE: _mutation(
         "apiTokenCreate",
@@ -155,8 +174,9 @@ async def _world(session, role: Role) -> World:
     dealer = await make_dealer(session, region=Region.EAST)
     store = await make_store(session, dealer=dealer, region=Region.EAST)
     member = await make_member(session, store=store)
+    feedback = await make_feedback(session, member=member, store=store)
     me = await make_staff(session, role, store=store if role is Role.STORE_STAFF else None)
-    return World(me=me, dealer=dealer, store=store, member=member)
+    return World(me=me, dealer=dealer, store=store, member=member, feedback=feedback)
 
 
 async def _row_counts(session) -> dict[str, int]:
