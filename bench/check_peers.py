@@ -1,13 +1,14 @@
 """Self-check of the benchmark's peers: both answer every read, and answer it with our API's rows.
 
-Starts the floor and PostGraphile on free loopback ports, runs each of the six reads once with
-parameters picked from the database, prints the response sizes and the first keys, and stops
-them. Then it checks that the answers carry the same data as our API's:
+Starts the floor and PostGraphile on free loopback ports, runs each of the six reads that have
+peers once with parameters picked from the database, prints the response sizes and the first
+keys, and stops them. Then it checks that the answers carry the same data as our API's:
 
 - the floor against our API run in-process (as an admin, the harness's sign-in): the whole
   `data`, cursors included, once our global IDs are decoded to the plain integers the floor sends;
 - PostGraphile against the floor: the ids, order, counts and nesting of each answer (its field
-  names and shapes differ by design, see bench/postgraphile/NOTES.md).
+  names and shapes differ by design, see bench/postgraphile/NOTES.md); for EnrolmentProgress also
+  each target's history and the statuses a client derives from PostGraphile's inputs.
 
     python -m bench.check_peers --dsn postgresql://postgres@127.0.0.1:5432/crm_bench_dev
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import socket
 import subprocess
 import sys
@@ -51,9 +53,13 @@ Json = dict[str, Any]
 
 
 async def pick_params(dsn: str) -> dict[str, Json]:
-    """Parameters for each read, as the benchmark draws them: the busiest rows of the seed."""
+    """Parameters for each read with peers, as the benchmark draws them: the busiest rows of the seed.
+
+    The other reads of bench/operations.py (TargetLeaderboard, MemberLookup, FeedbackList...) run
+    against our API only: there is nothing to compare them with.
+    """
     ctx = await pick(dsn, for_writes=False)
-    return {op.name: op.params(ctx, 0) for op in OPERATIONS if op.kind == "read"}
+    return {op.name: op.params(ctx, 0) for op in OPERATIONS if op.kind == "read" and op.name in DOCUMENT_PATHS}
 
 
 # --- servers --------------------------------------------------------------------------------
@@ -208,7 +214,15 @@ def floor_digest(name: str, data: Json) -> Any:
         )
     if name == "EnrolmentProgress":
         t = data["enrolmentTargets"]
-        return t["totalCount"], [(e["node"]["id"], e["node"]["enrolledCount"]) for e in t["edges"]]
+        return t["totalCount"], [
+            (
+                e["node"]["id"],
+                e["node"]["enrolledCount"],
+                e["node"]["status"],
+                [(h["month"], h["targetCount"], h["enrolledCount"], h["status"]) for h in e["node"]["history"]],
+            )
+            for e in t["edges"]
+        ]
     s = data["stores"]
     return s["totalCount"], [
         (
@@ -217,6 +231,25 @@ def floor_digest(name: str, data: Json) -> Any:
         )
         for e in s["edges"]
     ]
+
+
+def _target_digest(node: Json) -> Any:
+    """A PostGraphile target as the floor's digest has it: the statuses derived on the client from the inputs."""
+    from crm.targets import pacing
+
+    today = dt.datetime.now(BUSINESS_TZ).date()
+    month = dt.date.fromisoformat(node["month"])
+    store = node["storeByStoreId"]
+    enrolled = store["enrolled"]["totalCount"]
+    targets = {dt.date.fromisoformat(h["month"]): h["targetCount"] for h in store["history"]["nodes"]}
+    history = []
+    for k in range(postgraphile_ops.HISTORY_MONTHS, 0, -1):
+        past = postgraphile_ops.add_months(month, -k)
+        target, count = targets.get(past), store[f"enrolledMinus{k}"]["totalCount"]
+        status = None if target is None else pacing.status(today, past, target, count).value
+        history.append((f"{past.year:04d}-{past.month:02d}", target, count, status))
+    status = pacing.status(today, month, node["targetCount"], enrolled).value
+    return int(node["id"]), enrolled, status, history
 
 
 def postgraphile_digest(name: str, data: Json) -> Any:
@@ -250,9 +283,7 @@ def postgraphile_digest(name: str, data: Json) -> Any:
         )
     if name == "EnrolmentProgress":
         t = data["allEnrolmentTargets"]
-        return t["totalCount"], [
-            (int(e["node"]["id"]), e["node"]["storeByStoreId"]["enrolled"]["totalCount"]) for e in t["edges"]
-        ]
+        return t["totalCount"], [_target_digest(e["node"]) for e in t["edges"]]
     s = data["allStores"]
     return s["totalCount"], [
         (

@@ -41,6 +41,39 @@ async def _callbacks_to_close(conn: asyncpg.Connection, today: dt.date) -> list[
     return [r[0] for r in rows]
 
 
+FEEDBACK_POOL = 20_000
+FEEDBACK_NOTE = "benchmark: to be assessed by FeedbackTransition"
+
+
+async def _feedback_to_assess(conn: asyncpg.Connection, today: dt.date) -> list[int]:
+    """RECEIVED cases that only the write benchmark moves on, topped up to FEEDBACK_POOL."""
+    have = await conn.fetchval(
+        "SELECT count(*) FROM feedback WHERE status = 'RECEIVED' AND content = $1", FEEDBACK_NOTE
+    )
+    if have < FEEDBACK_POOL:
+        await conn.execute(
+            """
+            INSERT INTO feedback (party_kind, member_id, kind, channel, content, status, received_at,
+                                  status_changed_at, due_at, resolve_due_at)
+            SELECT 'MEMBER', m.id, 'SUGGESTION', 'STORE', $1, 'RECEIVED', now(), now(),
+                   now() + interval '72 hours', now() + interval '336 hours'
+            FROM generate_series(1, $2) AS g(n)
+            JOIN (
+                SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
+                FROM (SELECT id FROM member ORDER BY id LIMIT 1000) first_members
+            ) m ON m.k = g.n % 1000
+            """,
+            FEEDBACK_NOTE,
+            FEEDBACK_POOL - have,
+        )
+    rows = await conn.fetch(
+        "SELECT id FROM feedback WHERE status = 'RECEIVED' AND content = $1 ORDER BY id LIMIT $2",
+        FEEDBACK_NOTE,
+        FEEDBACK_POOL,
+    )
+    return [r[0] for r in rows]
+
+
 async def pick(dsn: str, *, for_writes: bool = True) -> dict[str, Any]:
     """Return the values every operation's parameters are drawn from (for_writes: add the close pool)."""
     today = dt.datetime.now(BUSINESS_TZ).date()
@@ -72,6 +105,7 @@ async def pick(dsn: str, *, for_writes: bool = True) -> dict[str, Any]:
         # Members who may be phoned: the writes plan calls to them.
         members = [r[0] for r in await conn.fetch("SELECT id FROM member WHERE consent_phone ORDER BY id LIMIT 5000")]
         open_callbacks = await _callbacks_to_close(conn, today) if for_writes else []
+        feedback_received = await _feedback_to_assess(conn, today) if for_writes else []
         lookup_phone = await conn.fetchval("SELECT phone FROM member WHERE id = $1", member_id)
         reschedule = [
             r[0]
@@ -90,6 +124,7 @@ async def pick(dsn: str, *, for_writes: bool = True) -> dict[str, Any]:
         await conn.close()
     return {
         "today": today.isoformat(),
+        "week_end": (today + dt.timedelta(days=6)).isoformat(),
         "month": f"{today.year:04d}-{today.month:02d}",
         "ninety_days_ago": (today - dt.timedelta(days=90)).isoformat(),
         "assignee_id": assignee_id,
@@ -97,6 +132,7 @@ async def pick(dsn: str, *, for_writes: bool = True) -> dict[str, Any]:
         "member_id": member_id,
         "members": members,
         "open_callbacks": open_callbacks,
+        "feedback_received": feedback_received,
         "counts": counts,
         "phone_base": taken,
         "lookup_phone": lookup_phone,

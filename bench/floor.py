@@ -7,6 +7,8 @@ as plain integers. It is the least Python work that can produce that JSON: an as
 relation level and never one per row, rows turned into dicts by hand and encoded with orjson.
 Nothing is assembled inside PostgreSQL: the point is to measure the Python path, not to
 move it into the database. There is no sign-in and no row scoping: it answers as an admin sees.
+Computed figures use our API's own arithmetic where it is more than a line: a target's pacing
+comes from crm.targets.pacing (Asia/Shanghai days weighted by the holiday calendar).
 
     python -m bench.floor --dsn postgresql://postgres@127.0.0.1:5432/crm_bench_dev --port 8100
 """
@@ -32,11 +34,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from crm.targets import pacing
+
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 NEVER = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)  # what our API sorts a never-visited member as
 CLOSED_FEEDBACK = ["NOT_UPHELD", "CLOSED"]  # every other feedback status is open
 POOL_SIZE = 20  # as bench/run.py gives our API (CRM_POOL_SIZE) and bench/postgraphile.py PostGraphile
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+EARLIEST_MONTH = dt.date(2000, 1, 1)  # targets start here (crm/targets/service.py): so does a target's history
+MAX_HISTORY_MONTHS = 24  # history(months:) takes 1 to 24
 
 Row = asyncpg.Record
 Json = dict[str, Any]
@@ -59,7 +65,7 @@ LIMIT $3
 """
 CALLBACK_COUNT = "SELECT count(*) FROM callback WHERE assignee_id = $1 AND status = 'OPEN' AND due_on <= $2"
 MEMBER_BRIEF = """
-SELECT id, name, phone, tier, last_visit_at, consent_phone, consent_sms, consent_wechat, preferences
+SELECT id, name, phone, tier, last_visit_at, lifetime_spend, consent_phone, consent_sms, consent_wechat, preferences
 FROM member WHERE id = ANY($1::bigint[])
 """
 OPEN_FEEDBACK_BRIEF = """
@@ -129,10 +135,18 @@ ORDER BY scope, scope_key, id
 LIMIT $2
 """
 TARGET_COUNT = "SELECT count(*) FROM enrolment_target WHERE month = $1 AND scope = 'STORE'"
-ENROLLED_BY_STORE = """
-SELECT home_store_id, count(*) AS n FROM member
-WHERE home_store_id = ANY($1::bigint[]) AND enrolled_at >= $2 AND enrolled_at < $3
-GROUP BY home_store_id
+# The page's stores over the history months and the target's month, in one statement: their STORE
+# targets of the months before ('T'), and their members enrolled per Asia/Shanghai month, duplicates
+# left out ('E'), which gives both the target's enrolledCount and its history's.
+TARGET_HISTORY = """
+SELECT 'T' AS kind, store_id AS key, month, target_count::bigint AS n
+FROM enrolment_target
+WHERE scope = 'STORE' AND store_id = ANY($1::bigint[]) AND month >= $2 AND month < $3
+UNION ALL
+SELECT 'E', home_store_id, date_trunc('month', enrolled_at AT TIME ZONE 'Asia/Shanghai')::date, count(*)
+FROM member
+WHERE home_store_id = ANY($1::bigint[]) AND enrolled_at >= $4 AND enrolled_at < $5 AND duplicate_of_id IS NULL
+GROUP BY 2, 3
 """
 DEALER_NAMES = "SELECT id, name FROM dealer WHERE id = ANY($1::bigint[])"
 
@@ -283,6 +297,7 @@ def _callee(m: Row, feedback: Iterable[Row]) -> Json:
         "phone": m["phone"],
         "tier": m["tier"],
         "lastVisitAt": m["last_visit_at"],
+        "lifetimeSpend": _money(m["lifetime_spend"]),
         "consent": _consent(m),
         "preferences": _preferences(m["preferences"]),
         "openFeedback": [{"id": f["id"], "kind": f["kind"], "status": f["status"]} for f in feedback],
@@ -459,34 +474,76 @@ def _month(params: Json) -> dt.date:
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
+def _add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _history_months(month: dt.date, months: int) -> list[dt.date]:
+    """The `months` months before `month`, oldest first, none before 2000-01 (where our API's history stops)."""
+    back = min(months, max(0, (month.year - EARLIEST_MONTH.year) * 12 + month.month - EARLIEST_MONTH.month))
+    return [_add_months(month, -k) for k in range(back, 0, -1)]
+
+
+def _month_text(month: dt.date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
 async def enrolment_progress(conn: Conn, params: Json) -> Json:
-    """web/EnrolmentProgress.graphql (scope STORE): a month's store targets with enrolments so far."""
-    month, first = _month(params), _int(params, "first", 100)
-    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    """web/EnrolmentProgress.graphql (scope STORE): a month's store targets with pacing and their last months."""
+    month, first, months = _month(params), _int(params, "first", 100), _int(params, "months", 6)
+    if not 1 <= months <= MAX_HISTORY_MONTHS:
+        raise BadParams(f"months must be between 1 and {MAX_HISTORY_MONTHS}")
     rows, has_next = _page(await conn.fetch(TARGET_PAGE, month, first + 1), first)
     total = await conn.fetchval(TARGET_COUNT, month)
     store_ids = _ids(r["store_id"] for r in rows)
-    enrolled: dict[int, int] = {}
+    history = _history_months(month, months)
+    since = history[0] if history else month
+    found: dict[tuple[str, int, dt.date], int] = {}
     if store_ids:
-        counted = await conn.fetch(ENROLLED_BY_STORE, store_ids, _day_start(month), _day_start(following))
-        enrolled = {r["home_store_id"]: r["n"] for r in counted}
+        bounds = (_day_start(since), _day_start(_add_months(month, 1)))
+        for h in await conn.fetch(TARGET_HISTORY, store_ids, since, month, *bounds):
+            found[(h["kind"], h["key"], h["month"])] = h["n"]
     stores = _by_id(await _fetch_by_ids(conn, STORE_WITH_DEALER, store_ids))
     # STORE targets name no staff member or dealer: these stay empty and cost no statement.
     staff = _by_id(await _fetch_by_ids(conn, STAFF_NAMES, _ids(r["staff_id"] for r in rows)))
     dealers = _by_id(await _fetch_by_ids(conn, DEALER_NAMES, _ids(r["dealer_id"] for r in rows)))
+    today = _today()
+    calendar_source = pacing.month_calendar(month).source.value
     cursors, edges = [], []
     for r in rows:
         cursors.append(_cursor("target", (r["scope"], r["scope_key"], r["id"])))
-        count = enrolled.get(r["store_id"], 0) if r["store_id"] is not None else 0
-        s, d = stores.get(r["store_id"]), dealers.get(r["dealer_id"])
+        key, target = r["store_id"], r["target_count"]
+        count = found.get(("E", key, r["month"]), 0)
+        pace = pacing.pace(today, r["month"], target, count)
+        past = []
+        for m in history:
+            t, e = found.get(("T", key, m)), found.get(("E", key, m), 0)
+            past.append(
+                {
+                    "month": _month_text(m),
+                    "targetCount": t,
+                    "enrolledCount": e,
+                    "progress": round(e / t, 4) if t else None,
+                    "status": None if t is None else pacing.status(today, m, t, e).value,
+                }
+            )
+        s, d = stores.get(key), dealers.get(r["dealer_id"])
         node = {
             "id": r["id"],
-            "month": f"{r['month'].year:04d}-{r['month'].month:02d}",
+            "month": _month_text(r["month"]),
             "scope": r["scope"],
             "region": r["region"],
-            "targetCount": r["target_count"],
+            "targetCount": target,
             "enrolledCount": count,
-            "progress": round(count / r["target_count"], 4) if r["target_count"] else None,
+            "progress": round(count / target, 4) if target else None,
+            "expectedByToday": pace.expected,
+            "forecast": pace.forecast,
+            "neededPerDay": pace.needed_per_day,
+            "daysRemaining": pace.days_remaining,
+            "status": pace.status.value,
+            "pacingCalendar": calendar_source,
+            "history": past,
             "store": None if s is None else {"id": s["id"], "name": s["name"]},
             "staff": _staff(staff, r["staff_id"]),
             "dealer": None if d is None else {"id": d["id"], "name": d["name"]},

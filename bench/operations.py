@@ -45,6 +45,15 @@ def _unique_phone(ctx: dict[str, Any], i: int) -> Params:
     return {"phone": f"+86{prefix}{n % SEED_FREE_SUFFIXES:08d}"}
 
 
+_POLICY_DEFAULTS = [
+    ("COMPLAINT_FOLLOW_UP", 30),
+    ("SATISFACTION", 14),
+    ("BIRTHDAY", 30),
+    ("REACTIVATION", 30),
+    ("DEALER_SALES_TALK", 7),
+    ("PAYMENT_REMINDER", 14),
+]
+
 OPERATIONS: list[Operation] = [
     Operation(
         "CallbackAgenda",
@@ -75,6 +84,13 @@ OPERATIONS: list[Operation] = [
         lambda p: {"month": p["month"], "scope": "STORE", "first": p["first"]},
     ),
     Operation(
+        "TargetLeaderboard",
+        _doc("web/TargetLeaderboard.graphql"),
+        "read",
+        lambda ctx, i: {"month": ctx["month"], "scope": "STORE", "first": 50},
+        lambda p: {"month": p["month"], "scope": p["scope"], "first": p["first"]},
+    ),
+    Operation(
         "Segment",
         _doc("marketing/Segment.graphql"),
         "read",
@@ -101,6 +117,38 @@ OPERATIONS: list[Operation] = [
         "read",
         lambda ctx, i: {"open": True, "first": 50},
         lambda p: {"filter": {"open": p["open"]}, "first": p["first"]},
+    ),
+    Operation(
+        "MemberTimeline",
+        _doc("web/MemberTimeline.graphql"),
+        "read",
+        # The member with the most visits, open calls and open complaints: a long history.
+        lambda ctx, i: {"member_id": ctx["member_id"], "first": 50},
+        lambda p: {"id": to_global_id("Member", p["member_id"]), "first": p["first"]},
+    ),
+    Operation(
+        "StaffScorecard",
+        _doc("web/StaffScorecard.graphql"),
+        "read",
+        # The busiest caller's month so far.
+        lambda ctx, i: {"staff_id": ctx["assignee_id"], "from": f"{ctx['month']}-01", "to": ctx["today"]},
+        lambda p: {"staffId": to_global_id("Staff", p["staff_id"]), "from": p["from"], "to": p["to"]},
+    ),
+    Operation(
+        "StaffScorecards",
+        _doc("web/StaffScorecards.graphql"),
+        "read",
+        # A supervisor's quarter: every staff member, fifty a page.
+        lambda ctx, i: {"from": ctx["ninety_days_ago"], "to": ctx["today"], "first": 50},
+        lambda p: {"from": p["from"], "to": p["to"], "first": p["first"]},
+    ),
+    Operation(
+        "FeedbackStats",
+        _doc("web/FeedbackStats.graphql"),
+        "read",
+        # The supervisor's review: the last ninety days by month, cause and outcome.
+        lambda ctx, i: {"from": ctx["ninety_days_ago"], "to": ctx["today"]},
+        lambda p: {"from": p["from"], "to": p["to"], "groupBy": ["MONTH", "CAUSE", "OUTCOME"]},
     ),
     Operation(
         "MemberEnrol",
@@ -159,6 +207,45 @@ OPERATIONS: list[Operation] = [
         },
     ),
     Operation(
+        "CallbackLogAttempt",
+        _doc("web/CallbackLogAttempt.graphql"),
+        "write",
+        # From the far end of the pool, so that CallbackClose (from the near end) finds its calls open.
+        lambda ctx, i: {"callback_id": ctx["open_callbacks"][-1 - i % len(ctx["open_callbacks"])]},
+        lambda p: {
+            "input": {
+                "id": to_global_id("Callback", p["callback_id"]),
+                "reached": True,
+                "outcome": "WILL_VISIT",
+                "satisfaction": 5,
+                "notes": "壓測：下週到店",
+            }
+        },
+    ),
+    Operation(
+        "CallbackPolicies",
+        _doc("web/CallbackPolicies.graphql"),
+        "read",
+        lambda ctx, i: {},
+        lambda p: {},
+    ),
+    Operation(
+        "CallbackPolicyUpdate",
+        _doc("web/CallbackPolicyUpdate.graphql"),
+        "write",
+        # Sets each policy's conversion window to the value the migration gives it: a real write, same rules.
+        lambda ctx, i: {"purpose": _POLICY_DEFAULTS[i % len(_POLICY_DEFAULTS)][0]},
+        lambda p: {"input": {"purpose": p["purpose"], "conversionDays": dict(_POLICY_DEFAULTS)[p["purpose"]]}},
+    ),
+    Operation(
+        "CallbacksPlan",
+        _doc("web/CallbacksPlan.graphql"),
+        "write",
+        # A preview of the coming week: the whole planning work, rolled back.
+        lambda ctx, i: {"from": ctx["today"], "to": ctx["week_end"]},
+        lambda p: {"input": {"from": p["from"], "to": p["to"], "commit": False}},
+    ),
+    Operation(
         "CallbackUpdate",
         _doc("web/CallbackUpdate.graphql"),
         "write",
@@ -180,6 +267,20 @@ OPERATIONS: list[Operation] = [
         },
     ),
     Operation(
+        "FeedbackTransition",
+        _doc("web/FeedbackTransition.graphql"),
+        "write",
+        # Judge a received case valid: each request takes the next case of a pool of RECEIVED ones.
+        lambda ctx, i: {"feedback_id": ctx["feedback_received"][i % len(ctx["feedback_received"])]},
+        lambda p: {
+            "input": {
+                "id": to_global_id("Feedback", p["feedback_id"]),
+                "to": "ASSESSED",
+                "note": "壓測：情況屬實，三日內回覆",
+            }
+        },
+    ),
+    Operation(
         "TargetSet",
         _doc("web/TargetSet.graphql"),
         "write",
@@ -192,6 +293,14 @@ OPERATIONS: list[Operation] = [
                 "targetCount": p["count"],
             }
         },
+    ),
+    Operation(
+        "TargetSetBulk",
+        _doc("web/TargetSetBulk.graphql"),
+        "write",
+        # One count for every store of a region: the set-based path (a region's stores in one statement).
+        lambda ctx, i: {"month": ctx["month"], "region": "EAST", "count": 40 + i % 20},
+        lambda p: {"input": {"month": p["month"], "scope": "STORE", "region": p["region"], "targetCount": p["count"]}},
     ),
 ]
 

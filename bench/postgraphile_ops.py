@@ -6,9 +6,10 @@ the raw bigint primary keys and consent is three flat columns. Where it cannot s
 what our API computes, the document gets as close as is fair and the comment says what is
 missing; bench/postgraphile/NOTES.md has the full list:
 
-- `overdue` (CallbackAgenda, MemberProfile) and `progress` (EnrolmentProgress) are computed by
-  our API; PostGraphile has no such column, so the client would derive them from dueOn and
-  from targetCount/enrolledCount. The documents fetch the inputs, not the answers.
+- `overdue` (CallbackAgenda, MemberProfile), `progress`, the pacing fields and `history`
+  (EnrolmentProgress) are computed by our API; PostGraphile has no such column, so the client
+  would derive them from dueOn, from targetCount/enrolledCount and the day, and from the earlier
+  months' targets and counts. The documents fetch the inputs, not the answers.
 - Business-time arguments (the Asia/Shanghai day of Segment, the month of EnrolmentProgress)
   are turned into UTC instants by `variables()`, on the client, as any PostGraphile client would.
 - preferences and visit items come back as the stored jsonb (--dynamic-json), not normalised.
@@ -57,6 +58,7 @@ query CallbackAgenda($assigneeId: BigInt!, $dueTo: Date!, $first: Int = 50, $clo
           phone
           tier
           lastVisitAt
+          lifetimeSpend
           consentPhone
           consentSms
           consentWechat
@@ -174,10 +176,32 @@ query MemberProfile($id: BigInt!, $closedFeedback: [String!]!) {
 ).replace("RECENT_VISITS", _RECENT_VISITS.format(n=20))
 
 # enrolledCount is exact for STORE targets: the store's members enrolled within the month's
-# Asia/Shanghai bounds (UTC instants from variables()). progress = enrolledCount / targetCount
-# is left to the client (null when the target is 0), like overdue above.
+# Asia/Shanghai bounds (UTC instants from variables()), duplicates left out (duplicateOfId null).
+# progress and the pacing fields (expectedByToday, forecast, neededPerDay, daysRemaining, status,
+# pacingCalendar) are computed by our API, not columns: the client derives them from targetCount,
+# enrolledCount and the day with crm.targets.pacing's arithmetic, like overdue above. history(months: 6)
+# is not a column either: the document fetches its inputs, the same store's STORE targets of the six
+# months before and, per month, the store's members enrolled then (one aliased count per month, bounds
+# from variables()), and the client pairs them up. HISTORY_MONTHS is fixed in the document, as the
+# operation sends it (our document's default).
+HISTORY_MONTHS = 6
+# Month k before the target's runs from $from<k> to $from<k-1> ($from for k = 1).
+_HISTORY_COUNTS = "\n".join(
+    f"""          enrolledMinus{k}: membersByHomeStoreId(
+            filter: {{ enrolledAt: {{ greaterThanOrEqualTo: $from{k}, lessThan: $from{k - 1 or ""} }}, \
+duplicateOfId: {{ isNull: true }} }}
+          ) {{ totalCount }}"""
+    for k in range(HISTORY_MONTHS, 0, -1)
+)
 ENROLMENT_PROGRESS = """
-query EnrolmentProgress($month: Date!, $from: Datetime!, $to: Datetime!, $first: Int = 100) {
+query EnrolmentProgress(
+  $month: Date!
+  $from: Datetime!
+  $to: Datetime!
+  $historyFrom: Date!
+  HISTORY_BOUNDS
+  $first: Int = 100
+) {
   allEnrolmentTargets(
     condition: { month: $month, scope: "STORE" }
     orderBy: [SCOPE_ASC, SCOPE_KEY_ASC, ID_ASC]
@@ -195,9 +219,19 @@ query EnrolmentProgress($month: Date!, $from: Datetime!, $to: Datetime!, $first:
         storeByStoreId {
           id
           name
-          enrolled: membersByHomeStoreId(filter: { enrolledAt: { greaterThanOrEqualTo: $from, lessThan: $to } }) {
+          enrolled: membersByHomeStoreId(
+            filter: { enrolledAt: { greaterThanOrEqualTo: $from, lessThan: $to }, duplicateOfId: { isNull: true } }
+          ) {
             totalCount
           }
+          history: enrolmentTargetsByStoreId(
+            condition: { scope: "STORE" }
+            filter: { month: { greaterThanOrEqualTo: $historyFrom, lessThan: $month } }
+            orderBy: [MONTH_ASC]
+          ) {
+            nodes { month targetCount }
+          }
+HISTORY_COUNTS
         }
         staffByStaffId { id displayName }
         dealerByDealerId { id name }
@@ -205,7 +239,9 @@ query EnrolmentProgress($month: Date!, $from: Datetime!, $to: Datetime!, $first:
     }
   }
 }
-"""
+""".replace("HISTORY_BOUNDS", "\n  ".join(f"$from{k}: Datetime!" for k in range(HISTORY_MONTHS, 0, -1))).replace(
+    "HISTORY_COUNTS", _HISTORY_COUNTS
+)
 
 # LAST_VISIT_AT_NULLS_LAST_DESC comes from bench/postgraphile/nulls-last-order.js: the built-in
 # LAST_VISIT_AT_DESC would put never-seen members first; ours sorts them as 1900-01-01, i.e. last.
@@ -286,12 +322,18 @@ def _day_start(day: dt.date) -> str:
     return dt.datetime.combine(day, dt.time(), BUSINESS_TZ).astimezone(dt.UTC).isoformat()
 
 
+def add_months(month: dt.date, n: int) -> dt.date:
+    """The first day of the month `n` months after (n < 0: before) the month of `month`."""
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def _month(raw: str) -> tuple[dt.date, dt.date]:
     match = _MONTH.match(raw)
     if match is None:
         raise ValueError(f"month must be YYYY-MM, not {raw!r}")
     start = dt.date(int(match.group(1)), int(match.group(2)), 1)
-    return start, dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start, add_months(start, 1)
 
 
 def variables(name: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -309,10 +351,15 @@ def variables(name: str, params: dict[str, Any]) -> dict[str, Any]:
         return {"id": str(params["member_id"]), "closedFeedback": CLOSED_FEEDBACK}
     if name == "EnrolmentProgress":
         start, following = _month(str(params["month"]))
+        if params.get("months", HISTORY_MONTHS) != HISTORY_MONTHS:
+            raise ValueError(f"the PostGraphile document asks for {HISTORY_MONTHS} months of history")
+        history = [add_months(start, -k) for k in range(1, HISTORY_MONTHS + 1)]
         return {
             "month": start.isoformat(),
             "from": _day_start(start),
             "to": _day_start(following),
+            "historyFrom": history[-1].isoformat(),
+            **{f"from{k}": _day_start(m) for k, m in enumerate(history, 1)},
             "first": params.get("first", 100),
         }
     if name == "Segment":

@@ -30,6 +30,21 @@ def _scale_section(report: dict[str, Any]) -> list[str]:
         "",
         f"Rows: {', '.join(f'{k} {v:,}' for k, v in report['counts'].items())}. "
         + (f"Seeded in {report['seed_seconds']:.1f} s. " if report.get("seed_seconds") else "")
+        + (
+            f"Planning the coming {report['planning']['days']} days of calls for every member and dealer (every"
+            f" policy, a preview): {report['planning']['seconds']:.2f} s; {report['planning']['created']:,} calls fit"
+            f" people's capacity, {report['planning']['deferred']:,} deferred,"
+            f" {report['planning']['already_planned']:,} already planned"
+            + (
+                f" (the seed's first run, into free calendars: {report['planning']['first_run_seconds']:.2f} s for"
+                f" {report['planning']['first_run_created']:,} calls)"
+                if report["planning"].get("first_run_seconds") is not None
+                else ""
+            )
+            + ". "
+            if report.get("planning")
+            else ""
+        )
         + f"Measured {m['date']} on {m['cores']} cores / {m['memory_gb']} GB, Python {m['python']}; "
         f"{report['settings']['seconds']:g} s per cell after 1 s warm-up, {report['settings']['rounds']} rounds"
         " alternating the systems, medians.",

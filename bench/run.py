@@ -52,8 +52,8 @@ def _with_database(url: str, name: str) -> str:
     return f"{head.rsplit('/', 1)[0]}/{name}{sep}{query}"
 
 
-async def _prepare_database(server: str, scale: str, fresh: bool) -> tuple[str, float | None]:
-    """Create (or reuse) the scale's database, migrate and seed it; return its URL and the seed time."""
+async def _prepare_database(server: str, scale: str, fresh: bool) -> tuple[str, Any]:
+    """Create (or reuse) the scale's database, migrate and seed it; return its URL and the seed report."""
     name = f"crm_bench_{scale.lower()}"
     url = _with_database(server, name)
     conn = await asyncpg.connect(server)
@@ -73,7 +73,36 @@ async def _prepare_database(server: str, scale: str, fresh: bool) -> tuple[str, 
         report = await seed(url, members=SCALES[scale])
     except SeedError:
         return url, None  # already seeded: reuse it
-    return url, report.seconds
+    return url, report
+
+
+async def _time_planning(url: str, days: int = 7, runs: int = 3) -> dict[str, Any]:
+    """Time call planning for every member and dealer over the coming days (a preview: nothing is kept)."""
+    from crm.businesstime import today
+    from crm.callbacks import planning
+    from crm.config import Settings
+    from crm.db import make_engine, make_sessionmaker
+
+    engine = make_engine(Settings(database_url=url), url)
+    timings, result = [], None
+    try:
+        for _ in range(runs):
+            async with make_sessionmaker(engine)() as session:
+                began = time.perf_counter()
+                start = today()
+                result = await planning.plan(session, None, start, start + dt.timedelta(days=days - 1), commit=False)
+                timings.append(time.perf_counter() - began)
+                await session.rollback()
+    finally:
+        await engine.dispose()
+    assert result is not None
+    return {
+        "days": days,
+        "seconds": sorted(timings)[len(timings) // 2],
+        "created": result.created,
+        "deferred": sum(c.deferred for c in result.by_purpose.values()),
+        "already_planned": sum(c.already_planned for c in result.by_purpose.values()),
+    }
 
 
 @dataclass
@@ -309,6 +338,7 @@ def _save(
     args: argparse.Namespace,
     ctx: dict[str, Any],
     seed_seconds: float | None,
+    planning: dict[str, Any] | None,
     statements: dict[str, int],
     levels: list[int],
     cells: list[dict[str, Any]],
@@ -321,6 +351,7 @@ def _save(
         "members": ctx["counts"]["member"],
         "counts": ctx["counts"],
         "seed_seconds": seed_seconds,
+        "planning": planning,
         "statements_per_request": statements,
         "peak_rss_mb": {k: round(v / 2**20, 1) for k, v in peak.items()},
         "machine": _machine(),
@@ -337,6 +368,8 @@ def _save(
         report["cells"] = kept + cells
         report["statements_per_request"] = {**earlier.get("statements_per_request", {}), **statements}
         report["peak_rss_mb"] = {**earlier.get("peak_rss_mb", {}), **report["peak_rss_mb"]}
+        report["seed_seconds"] = seed_seconds or earlier.get("seed_seconds")
+        report["planning"] = planning or earlier.get("planning")
     target.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     from bench.report import write_markdown
 
@@ -355,12 +388,20 @@ def main() -> None:
     parser.add_argument("--systems", default="ours,postgraphile,floor")
     parser.add_argument("--operations", default=",".join(op.name for op in operations.OPERATIONS))
     parser.add_argument("--fresh", action="store_true", help="drop and re-seed the scale's database")
+    parser.add_argument(
+        "--no-planning", dest="planning", action="store_false", help="skip timing call planning for all members"
+    )
     parser.add_argument("--label", default="", help="results file bench/results/<scale>[-<label>].json")
     args = parser.parse_args()
 
-    url, seed_seconds = asyncio.run(_prepare_database(args.server, args.scale, args.fresh))
+    url, seeded = asyncio.run(_prepare_database(args.server, args.scale, args.fresh))
+    seed_seconds = seeded.seconds if seeded else None
     ctx = asyncio.run(pick(url))
     statements = asyncio.run(_statements_per_request(url, ctx))
+    planning = asyncio.run(_time_planning(url)) if args.planning else None
+    if planning is not None and seeded is not None:
+        # The seed plans the first week into empty calendars: the figure with capacity still free.
+        planning |= {"first_run_seconds": seeded.plan_seconds, "first_run_created": seeded.planned}
     levels = [int(c) for c in args.concurrency.split(",")]
     systems = args.systems.split(",")
     chosen = [operations.BY_NAME[name] for name in args.operations.split(",")]
@@ -416,13 +457,13 @@ def main() -> None:
                                 }
                             )
                     peak[ours.name] = ours.peak_rss
-                    _save(args, ctx, seed_seconds, statements, levels, cells, peak)
+                    _save(args, ctx, seed_seconds, planning, statements, levels, cells, peak)
             peak[ours.name] = ours.peak_rss
     finally:
         for peer in peers:
             peer.stop()
             peak[peer.name] = peer.peak_rss
-    target = _save(args, ctx, seed_seconds, statements, levels, cells, peak)
+    target = _save(args, ctx, seed_seconds, planning, statements, levels, cells, peak)
     print(f"wrote {target} and bench/RESULTS.md")
 
 
