@@ -78,6 +78,63 @@ async def test_a_small_seed_shows_every_feature(fresh_db_url: str) -> None:
     assert counted["member"] == 300
 
 
+async def test_the_demo_shows_the_vip_managers_work(fresh_db_url: str) -> None:
+    # given an empty database
+    # when a small data set is loaded
+    report = await seed(fresh_db_url, members=2000, today=TODAY)
+
+    # then planning, attempts, conversions, lunar birthdays, the complaint clocks and duplicates are there
+    conn = await asyncpg.connect(fresh_db_url)
+    try:
+        planned = await conn.fetchval("SELECT count(*) FROM callback WHERE plan_key IS NOT NULL")
+        planned_days = await conn.fetchval(
+            "SELECT count(DISTINCT due_on) FROM callback WHERE plan_key IS NOT NULL AND due_on >= $1", TODAY
+        )
+        over_capacity = await conn.fetchval(
+            """
+            SELECT count(*) FROM (
+                SELECT c.assignee_id, c.due_on FROM callback c JOIN staff s ON s.id = c.assignee_id
+                WHERE c.status = 'OPEN' AND c.plan_key IS NOT NULL AND c.due_on >= $1
+                GROUP BY c.assignee_id, c.due_on, s.daily_call_capacity
+                HAVING count(*) > s.daily_call_capacity
+            ) full_days
+            """,
+            TODAY,
+        )
+        unreached_tries = await conn.fetchval("SELECT count(*) FROM callback_attempt WHERE NOT reached")
+        converted = await conn.fetchval("SELECT count(*) FROM callback WHERE converted_visit_id IS NOT NULL")
+        done = await conn.fetchval("SELECT count(*) FROM callback WHERE status = 'DONE'")
+        lunar = await conn.fetchval("SELECT count(*) FROM member WHERE lunar_birthday_month IS NOT NULL")
+        spend_matches = await conn.fetchval(
+            """
+            SELECT bool_and(m.lifetime_spend = coalesce(v.total, 0)) FROM member m
+            LEFT JOIN (SELECT member_id, sum(purchase_amount) AS total FROM visit GROUP BY member_id) v
+              ON v.member_id = m.id
+            """
+        )
+        complaints = await conn.fetchrow(
+            """
+            SELECT count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved,
+                   count(*) FILTER (WHERE resolved_at <= resolve_due_at) AS within,
+                   count(*) FILTER (WHERE escalated_at IS NOT NULL) AS escalated
+            FROM feedback WHERE kind = 'COMPLAINT'
+            """
+        )
+        duplicates = await conn.fetchval("SELECT count(*) FROM member WHERE duplicate_of_id IS NOT NULL")
+    finally:
+        await conn.close()
+    assert report.planned == planned > 100
+    assert planned_days == 7
+    assert over_capacity == 0
+    assert unreached_tries > 0
+    assert 0.1 < converted / done < 0.9
+    assert 2000 / 24 < lunar < 2000 / 6
+    assert spend_matches is True
+    assert 0.4 < complaints["within"] / complaints["resolved"] < 0.95
+    assert complaints["escalated"] > 0
+    assert duplicates > 0
+
+
 async def test_members_and_their_history_are_consistent(fresh_db_url: str) -> None:
     # given a seeded database
     await seed(fresh_db_url, members=300, today=TODAY)

@@ -8,7 +8,8 @@ callback table, so planning a period twice creates nothing new.
 Placing: each day, every assignee's waiting candidates (due that day or earlier) are ranked
 most important first (policy priority, overdue, member tier, lifetime spend, earliest) and as
 many as fit under the assignee's daily capacity (minus calls already due that day) are created.
-What does not fit by the end of the period is deferred: the next run picks it up again.
+What does not fit by the end of the period is deferred: the next run picks it up again. A birthday
+greeting is never placed after the birthday (latest_on): one that does not fit by then is deferred.
 Calls nobody is assigned to (a member without a manager) are created on their day, unassigned.
 """
 
@@ -64,7 +65,7 @@ _MEMBER_FILTER = """
 _MEMBER_COLUMNS = f"""
     'MEMBER', m.id, NULL::bigint, CAST(:purpose AS text), CAST(:policy_id AS bigint),
     {_FALLBACK_SQL}, CAST(:channel AS text), CAST(:priority AS int), {_TIER_RANK}, m.lifetime_spend,
-    CAST(:max_attempts AS int), ma.id"""
+    CAST(:max_attempts AS int), ma.id, NULL::date"""
 _MEMBER_FROM = """
     member m
     JOIN store hs ON hs.id = m.home_store_id
@@ -72,14 +73,14 @@ _MEMBER_FROM = """
 _DEALER_COLUMNS = f"""
     'DEALER', NULL::bigint, d.id, CAST(:purpose AS text), CAST(:policy_id AS bigint),
     CAST(:channel AS text), CAST(:channel AS text), CAST(:priority AS int), {_DEALER_RANK}, 0,
-    CAST(:max_attempts AS int), coalesce(sc.id, rc.id)"""
+    CAST(:max_attempts AS int), coalesce(sc.id, rc.id), NULL::date"""
 _DEALER_FROM = """
     dealer d
     LEFT JOIN staff sc ON sc.id = d.sales_clerk_id AND sc.active
     LEFT JOIN staff rc ON rc.id = d.receptionist_id AND rc.active"""
 _CANDIDATE_COLUMNS = """
     plan_key, ideal_on, source_visit_id, feedback_id, party_kind, member_id, dealer_id, purpose, policy_id,
-    channel, wanted_channel, priority, tier_rank, value, max_attempts, assignee_id"""
+    channel, wanted_channel, priority, tier_rank, value, max_attempts, assignee_id, latest_on"""
 
 _CANDIDATES: dict[CallbackPurpose, str] = {
     # N days after a purchase visit.
@@ -108,7 +109,7 @@ _CANDIDATES: dict[CallbackPurpose, str] = {
               ON l.month = m.lunar_birthday_month AND l.day = m.lunar_birthday_day
         )
         SELECT 'BIRTHDAY:m' || m.id || ':' || o.occasion, o.day - CAST(:offset_days AS int), NULL::bigint, NULL::bigint,
-               {_MEMBER_COLUMNS}
+               {_MEMBER_COLUMNS.replace("NULL::date", "o.day")}
         FROM occasion o JOIN {_MEMBER_FROM} ON m.id = o.member_id
         WHERE o.day BETWEEN CAST(:start AS date) AND CAST(:end AS date) + CAST(:offset_days AS int)
           AND {_MEMBER_FILTER}""",
@@ -185,6 +186,7 @@ CREATE TEMPORARY TABLE plan_candidate (
     value numeric NOT NULL,
     max_attempts int NOT NULL,
     assignee_id bigint,
+    latest_on date,
     placed_on date
 ) ON COMMIT DROP"""
 
@@ -197,6 +199,7 @@ WITH ranked AS (
                                        c.value DESC, c.ideal_on, c.plan_key) AS rn
     FROM plan_candidate c
     WHERE c.placed_on IS NULL AND c.ideal_on <= CAST(:day AS date)
+      AND (c.latest_on IS NULL OR c.latest_on >= CAST(:day AS date))
 ), room AS (
     SELECT s.id AS assignee_id, greatest(s.daily_call_capacity - count(cb.id), 0) AS free
     FROM staff s

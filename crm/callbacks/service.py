@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, case, func, null, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.audit import service as audit
@@ -37,6 +37,7 @@ from crm.validation import Checks, today
 
 MAX_PRIORITY = 3
 CLOSING_STATUSES = (CallbackStatus.DONE, CallbackStatus.UNREACHABLE, CallbackStatus.CANCELLED)
+_MEMBER_TEXT = ("notes", "outcome_notes")
 _CONSENT_COLUMN = {Channel.PHONE: "consent_phone", Channel.SMS: "consent_sms", Channel.WECHAT: "consent_wechat"}
 
 
@@ -47,8 +48,18 @@ class CallbackOrder(enum.Enum):
 
 
 def callback_query(actor: Actor) -> Select[Any]:
-    """Select the callbacks in the actor's scope as plain rows."""
-    return scoping.where(select(*Callback.__table__.c), scoping.callbacks(actor))
+    """Select the callbacks in the actor's scope as plain rows.
+
+    What was said on a call to a member (notes, outcome notes: the last attempt's words) is null for
+    roles that see members' personal data masked, as it is in the attempt log and the timeline.
+    """
+    columns: list[Any] = list(Callback.__table__.c)
+    if actor.masks_personal_data:
+        columns = [
+            case((Callback.member_id.is_(None), c), else_=null()).label(c.key) if c.key in _MEMBER_TEXT else c
+            for c in columns
+        ]
+    return scoping.where(select(*columns), scoping.callbacks(actor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +300,9 @@ async def first_day_with_room(
     """The first day from `earliest` on which the assignee has calls to spare (None: none within 60 days)."""
     if assignee_id is None:
         return earliest
+    # Lock the assignee: two writes checking the same person's day at once take turns, so neither
+    # can pass the count the other is about to change.
+    await session.execute(select(Staff.id).where(Staff.id == assignee_id).with_for_update())
     params = {"earliest": earliest, "horizon": ROOM_HORIZON_DAYS, "assignee": assignee_id, "exclude": exclude_id}
     day: dt.date | None = await session.scalar(_FIRST_DAY_WITH_ROOM, params)
     return day

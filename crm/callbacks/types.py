@@ -131,8 +131,12 @@ class CallbackType(Node):
     non_conversion_reason: NonConversionReason | None = strawberry.field(
         description="Why the person will not come back or buy, when they said so."
     )
-    outcome_notes: str | None = strawberry.field(description="What was said.")
-    notes: str | None = strawberry.field(description="Notes for the caller.")
+    outcome_notes: str | None = strawberry.field(
+        description="What was said; null on a member's call for roles that see personal data masked."
+    )
+    notes: str | None = strawberry.field(
+        description="Notes for the caller; null on a member's call for roles that see personal data masked."
+    )
     closed_at: dt.datetime | None = strawberry.field(description="When the callback was closed (UTC).")
     outcome: CallOutcome | None = strawberry.field(description="What came of the call that reached the person.")
     max_attempts: int = strawberry.field(description="Tries before the callback is closed as unreachable.")

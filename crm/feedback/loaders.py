@@ -38,5 +38,5 @@ def open_feedback_by_dealer(session: SerialSession, actor: Actor) -> DataLoader[
 
 def events_by_feedback(session: SerialSession, actor: Actor) -> DataLoader[int, list[Any]]:
     """Load each feedback's status history, oldest first."""
-    statement = event_query().order_by(FeedbackEvent.created_at, FeedbackEvent.id)
+    statement = event_query(actor).order_by(FeedbackEvent.created_at, FeedbackEvent.id)
     return row_list_loader(session, statement, FeedbackEvent.feedback_id)

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.audit import service as audit
@@ -40,14 +40,32 @@ MAX_CONTENT = 4000
 MAX_SLA_HOURS = 8760
 
 
+# Notes written about a member's case (what they were told, the solution, the review): null for roles
+# that see members' personal data masked, as in the timeline and the audit trail.
+_MEMBER_TEXT = ("assessment_note", "solution", "review_note")
+
+
 def feedback_query(actor: Actor) -> Select[Any]:
     """Select the feedback in the actor's scope as plain rows."""
-    return scoping.where(select(*Feedback.__table__.c), scoping.feedback(actor))
+    columns: list[Any] = list(Feedback.__table__.c)
+    if actor.masks_personal_data:
+        columns = [
+            case((Feedback.member_id.is_(None), c), else_=null()).label(c.key) if c.key in _MEMBER_TEXT else c
+            for c in columns
+        ]
+    return scoping.where(select(*columns), scoping.feedback(actor))
 
 
-def event_query() -> Select[Any]:
-    """Select feedback event columns as plain rows."""
-    return select(*FeedbackEvent.__table__.c)
+def event_query(actor: Actor | None = None) -> Select[Any]:
+    """Select feedback event columns as plain rows; the notes on a member's case are null for masked roles."""
+    if actor is None or not actor.masks_personal_data:
+        return select(*FeedbackEvent.__table__.c)
+    of_member = select(Feedback.member_id).where(Feedback.id == FeedbackEvent.feedback_id).scalar_subquery()
+    columns = [
+        case((of_member.is_(None), c), else_=null()).label(c.key) if c.key == "note" else c
+        for c in FeedbackEvent.__table__.c
+    ]
+    return select(*columns)
 
 
 @dataclass(frozen=True, slots=True)

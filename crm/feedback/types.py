@@ -42,7 +42,9 @@ class FeedbackEventType:
     kind: FeedbackEventKind = strawberry.field(
         description="TRANSITION: a step; ESCALATION: overdue, escalated to a supervisor (the status stays)."
     )
-    note: str | None = strawberry.field(description="What was done or decided.")
+    note: str | None = strawberry.field(
+        description="What was done or decided; null on a member's case for roles that see personal data masked."
+    )
     created_at: dt.datetime = strawberry.field(description="When (UTC).")
     actor_id: strawberry.Private[int | None]
 
@@ -74,10 +76,16 @@ class FeedbackType(Node):
     department: Department | None = strawberry.field(description="Department responsible.")
     cause: FeedbackCause | None = strawberry.field(description="Root cause category.")
     responsible_person: str | None = strawberry.field(description="Person responsible for the cause.")
-    assessment_note: str | None = strawberry.field(description="Assessment, as explained to the customer.")
-    solution: str | None = strawberry.field(description="Solution offered.")
+    assessment_note: str | None = strawberry.field(
+        description="Assessment, as explained to the customer; null on a member's case for masked roles."
+    )
+    solution: str | None = strawberry.field(
+        description="Solution offered; null on a member's case for roles that see personal data masked."
+    )
     customer_accepted: bool | None = strawberry.field(description="Whether the customer accepted the solution.")
-    review_note: str | None = strawberry.field(description="Closing review.")
+    review_note: str | None = strawberry.field(
+        description="Closing review; null on a member's case for roles that see personal data masked."
+    )
     version: int = strawberry.field(description="Changes with every update of the case.")
     status_changed_at: dt.datetime | None = strawberry.field(description="When the current status began (UTC).")
     due_at: dt.datetime | None = strawberry.field(

@@ -326,13 +326,16 @@ async def mark_duplicate(
                 ErrorCode.INVALID_STATE,
                 to_global_id("Member", original.duplicate_of_id),
             )
-        dependant = await session.scalar(select(Member.id).where(Member.duplicate_of_id == member_id).limit(1))
+        pointing = select(Member.id).where(Member.duplicate_of_id == member_id).limit(1)
+        dependant = await session.scalar(pointing)
         if dependant is not None:
+            # Name the dependant only when the caller may see it.
+            visible = await session.scalar(scoping.where(pointing, scoping.members(actor)))
             checks.add(
                 "id",
                 "Other members are marked as duplicates of this one: mark them as duplicates of the original first.",
                 ErrorCode.INVALID_STATE,
-                to_global_id("Member", dependant),
+                to_global_id("Member", visible) if visible is not None else None,
             )
     checks.raise_if_any()
     before = audit.snapshot(member)

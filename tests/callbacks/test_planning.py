@@ -421,6 +421,18 @@ async def test_solar_birthday_call_is_three_days_before_and_never_after_it(sessi
     assert result.count(BIRTHDAY).created == 2
 
 
+async def test_a_birthday_greeting_that_does_not_fit_before_the_birthday_is_not_placed_after_it(session):
+    # given: one call a day and four members whose birthday is Wednesday 4 November
+    manager = await make_staff(session, Role.VIP_MANAGER, daily_call_capacity=1)
+    for _ in range(4):
+        await _member(session, manager_id=manager.id, birthday=dt.date(1990, 11, 4))
+    # when
+    result = await _plan(session, MONDAY, SUNDAY)
+    # then: Monday, Tuesday and the birthday itself; the fourth greeting is not sent late
+    assert [c.due_on for c in await _calls(session, BIRTHDAY)] == [MONDAY, _d(11, 3), _d(11, 4)]
+    assert _counts(result)[BIRTHDAY] == (3, 1, 0, 0)
+
+
 async def test_birthday_early_in_january_is_planned_in_late_december(session):
     # given
     member = await _member(session, birthday=dt.date(1990, 1, 2))

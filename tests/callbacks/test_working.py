@@ -172,6 +172,25 @@ async def test_reached_with_an_outcome_closes_the_call_done(gql_as, session):
     assert await _attempt_rows(session, callback.id) == 1
 
 
+async def test_what_was_said_on_a_member_call_is_hidden_from_roles_that_see_personal_data_masked(gql, gql_as, session):
+    # given: a member call done with notes, and a dealer call with notes
+    member_call = await make_callback(session, member=await make_member(session), due_on=_day(1), notes="她愛紅色")
+    dealer_call = await make_callback(session, dealer=await make_dealer(session), due_on=_day(1), notes="談秋冬訂貨")
+    attempt = {"id": gid("Callback", member_call.id), "reached": True, "outcome": "SATISFIED", "notes": "丈夫剛住院"}
+    logged = await gql(LOG, {"input": attempt})
+    assert logged["callbackLogAttempt"]["userErrors"] == []
+    marketing = await gql_as(Role.MARKETING)
+    query = "query Q($id: ID!) { node(id: $id) { ... on Callback { notes outcomeNotes attemptLog { notes } } } }"
+    # when
+    member_seen = await marketing(query, {"id": gid("Callback", member_call.id)})
+    dealer_seen = await marketing(query, {"id": gid("Callback", dealer_call.id)})
+    ours = await gql(query, {"id": gid("Callback", member_call.id)})
+    # then
+    assert member_seen["node"] == {"notes": None, "outcomeNotes": None, "attemptLog": [{"notes": None}]}
+    assert dealer_seen["node"]["notes"] == "談秋冬訂貨"
+    assert ours["node"] == {"notes": "她愛紅色", "outcomeNotes": "丈夫剛住院", "attemptLog": [{"notes": "丈夫剛住院"}]}
+
+
 async def test_not_reached_is_retried_after_the_policy_s_delay(gql, session):
     # given: reactivation calls are retried two days later, satisfaction calls the next day
     reactivation = await make_callback(session, purpose=CallbackPurpose.REACTIVATION, due_on=_day(0))

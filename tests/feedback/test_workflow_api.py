@@ -64,6 +64,37 @@ async def _move(gql, feedback_id: str, to: str, **data: Any) -> dict[str, Any]:
     return payload
 
 
+async def test_notes_on_a_member_s_case_are_hidden_from_roles_that_see_personal_data_masked(gql, gql_as, session):
+    # given: a member's complaint with a solution, and a dealer's one, both with notes on their steps
+    cases = [
+        (await make_feedback(session, member=await make_member(session)), "免費換新，顧客腳傷需賠償"),
+        (await make_feedback(session, dealer=await make_dealer(session)), "補發二十雙"),
+    ]
+    for case, solution in cases:
+        fid = gid("Feedback", case.id)
+        moves = [
+            ("ASSESSED", {"note": "情況屬實"}),
+            ("INVESTIGATING", {"department": "PRODUCTION", "cause": "PRODUCTION", "responsiblePerson": "王廠長"}),
+            ("SOLUTION_PROPOSED", {"solution": solution, "note": "已致電說明"}),
+        ]
+        for to, data in moves:
+            assert (await _move(gql, fid, to, **data))["userErrors"] == []
+    marketing = await gql_as(Role.MARKETING)
+    query = """
+    query($id: ID!) { node(id: $id) { ... on Feedback { assessmentNote solution events { note } } } }
+    """
+    # when
+    member_case = await marketing(query, {"id": gid("Feedback", cases[0][0].id)})
+    dealer_case = await marketing(query, {"id": gid("Feedback", cases[1][0].id)})
+    ours = await gql(query, {"id": gid("Feedback", cases[0][0].id)})
+    # then
+    assert member_case["node"]["assessmentNote"] is None and member_case["node"]["solution"] is None
+    assert all(e["note"] is None for e in member_case["node"]["events"])
+    assert dealer_case["node"]["solution"] == "補發二十雙"
+    assert ours["node"]["solution"] == "免費換新，顧客腳傷需賠償"
+    assert "已致電說明" in [e["note"] for e in ours["node"]["events"]]
+
+
 async def test_the_whole_loop_through_the_api(gql, session, admin):
     # given
     member = await make_member(session)
