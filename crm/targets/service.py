@@ -461,6 +461,9 @@ async def set_targets_bulk(
         for row in await session.execute(
             select(*EnrolmentTarget.__table__.c)
             .where(EnrolmentTarget.month == month, EnrolmentTarget.scope == scope, EnrolmentTarget.scope_key.in_(keys))
+            # One lock order for every writer (the plan's scan order can change between executions):
+            # concurrent bulk sets of a region take turns instead of deadlocking.
+            .order_by(EnrolmentTarget.id)
             .with_for_update()
         )
     }
