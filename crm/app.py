@@ -19,7 +19,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from crm.config import Settings
 from crm.db import SerialSession, make_engine, make_sessionmaker
 from crm.graphql.http import GraphQLHandler
-from crm.graphql.schema import schema
+from crm.graphql.schema import schema_for
 
 log = logging.getLogger("crm.app")
 
@@ -56,7 +56,7 @@ def create_app(
                 on_shutdown()
 
     handler = GraphQLHandler(
-        schema,
+        schema_for(compiled_execution=settings.compiled_execution),
         sessionmaker,  # None until the lifespan makes the engine
         debug=settings.debug,
         max_body_bytes=settings.max_body_bytes,

@@ -31,6 +31,7 @@ class Settings:
     pool_timeout: float = 5.0
     max_body_bytes: int = 1_000_000
     frontend_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "frontend")
+    compiled_execution: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,6 +45,7 @@ class Settings:
             pool_size=int(os.environ.get("CRM_POOL_SIZE", "10")),
             pool_timeout=float(os.environ.get("CRM_POOL_TIMEOUT", "5")),
             max_body_bytes=int(os.environ.get("CRM_MAX_BODY_BYTES", "1000000")),
+            compiled_execution=_bool("CRM_COMPILED_EXECUTION", True),
         )
 
 

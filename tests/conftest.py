@@ -186,9 +186,32 @@ def statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
     event.remove(engine.sync_engine, "before_cursor_execute", counter)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine",
+        choices=("on", "off"),
+        default=os.environ.get("CRM_TEST_ENGINE", "on"),
+        help="run the API with compiled execution on (default) or off (graphql-core executes every field)",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"compiled execution: {config.getoption('--engine')}"
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    from crm.graphql.schema import schema
+
+    stats = schema.execution_context_class.stats  # type: ignore[attr-defined]
+    terminalreporter.write_line(
+        f"compiled execution: {stats.compiled} operations from plans, {stats.compilations} plans built,"
+        f" fallbacks to graphql-core {dict(stats.fallbacks)}"
+    )
+
+
 @pytest.fixture
-def settings() -> Settings:
-    return Settings(database_url=None, debug=True)
+def settings(request: pytest.FixtureRequest) -> Settings:
+    return Settings(database_url=None, debug=True, compiled_execution=request.config.getoption("--engine") == "on")
 
 
 async def bearer_for(session: SerialSession, staff: Staff) -> dict[str, str]:

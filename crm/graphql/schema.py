@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Annotated, Any
 
 import strawberry
@@ -22,6 +23,7 @@ from crm.dealers.types import DealerType, StoreType
 from crm.feedback import schema as feedback
 from crm.feedback.types import FeedbackType
 from crm.graphql.context import Info, Loaders
+from crm.graphql.engine import compiled_executor_class
 from crm.graphql.relay import Node
 from crm.ids import from_global_id
 from crm.members import schema as members
@@ -109,8 +111,16 @@ class CrmSchema(strawberry.Schema):
         return None
 
 
-def build_schema() -> CrmSchema:
-    """Build the schema with parsed and validated documents cached."""
+PLAN_CACHE_SIZE = 512  # like the parser and validation caches: documents the clients send
+
+
+def build_schema(*, compiled_execution: bool = True) -> CrmSchema:
+    """Build the schema with parsed and validated documents cached, and, by default, compiled execution.
+
+    With `compiled_execution`, each operation runs from a plan built on its first use and kept in
+    an LRU next to the parser and validation caches (crm/graphql/engine); without it, graphql-core
+    executes every request field by field.
+    """
     return CrmSchema(
         query=Query,
         mutation=Mutation,
@@ -125,7 +135,14 @@ def build_schema() -> CrmSchema:
             EnrolmentTargetType,
         ],
         extensions=[lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
+        execution_context_class=compiled_executor_class(PLAN_CACHE_SIZE) if compiled_execution else None,
     )
 
 
 schema = build_schema()
+
+
+@cache
+def schema_for(*, compiled_execution: bool) -> CrmSchema:
+    """The process's schema with compiled execution on (`schema`) or off (built on first use)."""
+    return schema if compiled_execution else build_schema(compiled_execution=False)
