@@ -29,6 +29,10 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".crm-data")
     pool_size: int = 10
     pool_timeout: float = 5.0
+    # A statement waiting longer than this for a row lock gives up (TRY_AGAIN), and a transaction
+    # left idle is ended by the server: a stuck request never holds locks for everyone else.
+    lock_timeout: float = 10.0
+    idle_in_transaction_timeout: float = 60.0
     max_body_bytes: int = 1_000_000
     frontend_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "frontend")
     compiled_execution: bool = True
@@ -44,6 +48,7 @@ class Settings:
             data_dir=Path(os.environ.get("CRM_DATA_DIR", str(PROJECT_ROOT / ".crm-data"))),
             pool_size=int(os.environ.get("CRM_POOL_SIZE", "10")),
             pool_timeout=float(os.environ.get("CRM_POOL_TIMEOUT", "5")),
+            lock_timeout=float(os.environ.get("CRM_LOCK_TIMEOUT", "10")),
             max_body_bytes=int(os.environ.get("CRM_MAX_BODY_BYTES", "1000000")),
             compiled_execution=_bool("CRM_COMPILED_EXECUTION", True),
         )

@@ -116,7 +116,14 @@ def make_engine(settings: Settings, url: str) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=settings.pool_timeout,
         pool_pre_ping=True,
-        connect_args={"server_settings": {"timezone": "UTC", "application_name": "crm"}},
+        connect_args={
+            "server_settings": {
+                "timezone": "UTC",
+                "application_name": "crm",
+                "lock_timeout": str(int(settings.lock_timeout * 1000)),
+                "idle_in_transaction_session_timeout": str(int(settings.idle_in_transaction_timeout * 1000)),
+            }
+        },
     )
 
 

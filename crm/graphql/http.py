@@ -42,6 +42,9 @@ MASKED_MESSAGE = "Unexpected error."
 BUSY_MESSAGE = "The server is busy; try again in a moment."
 PUBLIC_FIELDS = frozenset({"login", "__typename"})
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+# Deadlock detected, serialization failure, lock not available (lock_timeout): retrying may succeed.
+RETRYABLE = frozenset({"40P01", "40001", "55P03"})
+TRY_AGAIN_MESSAGE = "Someone was changing the same records at the same moment; nothing was saved. Try again."
 NUL_IN_TEXT = "22021"  # PostgreSQL text cannot hold U+0000; a filter string carrying one is the client's error
 
 
@@ -270,6 +273,11 @@ class GraphQLHandler:
         if isinstance(original, PoolTimeout):
             formatted["message"] = BUSY_MESSAGE
             formatted["extensions"] = {"code": "SERVICE_UNAVAILABLE"}
+            return formatted
+        if isinstance(original, DBAPIError) and getattr(original.orig, "sqlstate", None) in RETRYABLE:
+            # A deadlock, a serialization failure or a lock wait that timed out: nothing was written.
+            formatted["message"] = TRY_AGAIN_MESSAGE
+            formatted["extensions"] = {"code": "TRY_AGAIN"}
             return formatted
         if isinstance(original, DBAPIError) and getattr(original.orig, "sqlstate", None) == NUL_IN_TEXT:
             formatted["message"] = "Text must not contain NUL characters."

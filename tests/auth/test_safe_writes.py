@@ -185,3 +185,49 @@ async def test_concurrent_updates_from_the_same_version_one_wins_the_rest_are_st
     assert stored is not None
     assert stored.name == winners[0]["member"]["name"]
     assert stored.version == member["version"] + 1
+
+
+async def test_a_write_waiting_too_long_for_a_locked_row_gives_try_again_and_writes_nothing(fresh_db_url: str):
+    # given: a committed member, and the app giving up on a row lock after 0.3 s
+    import dataclasses
+
+    w = World(fresh_db_url)
+    w.settings = dataclasses.replace(w.settings, lock_timeout=0.3)
+    await w.setup()
+    app = create_app(w.settings, database_url=fresh_db_url)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=w.headers) as client:
+                enrolled = await _post(
+                    client,
+                    ENROL,
+                    {
+                        "input": {
+                            "name": "林晨",
+                            "phone": "13700137000",
+                            "homeStoreId": to_global_id("Store", w.store_id),
+                        }
+                    },
+                )
+                member = enrolled["memberEnrol"]["member"]
+                # when: another transaction holds the member's row while the update comes in
+                async with w.sessions() as holder:
+                    await holder.execute(
+                        select(Member.id).where(Member.id == from_global_id(member["id"])[1]).with_for_update()
+                    )
+                    response = await client.post(
+                        "/graphql",
+                        json={"query": UPDATE, "variables": {"input": {"id": member["id"], "name": "林晨曦"}}},
+                    )
+                    await holder.rollback()
+        # then: a clear, retryable error, no internals, and the name unchanged
+        body = response.json()
+        assert body["errors"][0]["extensions"] == {"code": "TRY_AGAIN"}
+        assert "lock" not in body["errors"][0]["message"].lower()
+        async with w.sessions() as session:
+            stored = await session.get(Member, from_global_id(member["id"])[1])
+        assert stored is not None
+        assert stored.name == "林晨"
+    finally:
+        await w.engine.dispose()
