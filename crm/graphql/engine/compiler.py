@@ -16,9 +16,14 @@ list, a generator) the closure hands that value to graphql-core's `complete_valu
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import operator
+import uuid
+from asyncio import gather, get_running_loop
 from collections.abc import Awaitable, Callable
 from enum import Enum
+from functools import cached_property
 from types import CoroutineType
 from typing import Any, cast
 
@@ -49,10 +54,11 @@ from graphql.language import (
     ValueNode,
     VariableNode,
 )
-from graphql.pyutils import Path, Undefined, gather_with_cancel
+from graphql.pyutils import Path, Undefined
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
+from strawberry.types.info import Info as StrawberryInfo
 
 # A compiled field: (executor, source, parent path) -> completed value, or a coroutine of it.
 FieldRunner = Callable[[Any, Any, Path | None], Any]
@@ -62,6 +68,14 @@ Completer = Callable[[Any, Any, Any, Any], Any]
 _IMMUTABLE = (str, int, float, bool, type(None), Enum)
 _complete_leaf_value = Executor.complete_leaf_value
 is_awaitable = optimized_is_awaitable
+# Exact types whose values are never awaitable (is_awaitable would say False after its checks);
+# strawberry's own fast set plus the scalar values a schema returns most.
+_NEVER_AWAITABLE = frozenset(
+    {type(None), bool, int, float, str, bytes, list, tuple, dict, set, frozenset}
+    | {dt.date, dt.datetime, dt.time, dt.timedelta, decimal.Decimal, uuid.UUID}
+)
+# Path is a NamedTuple: tuple.__new__ skips its generated Python-level __new__.
+_new_path = tuple.__new__
 
 
 class Unsupported(Exception):
@@ -91,8 +105,17 @@ class ObjectPlan:
         self.runners: list[tuple[str, FieldRunner]] = []
 
 
-def execute_fields(ex: Any, runners: list[tuple[str, FieldRunner]], source: Any, path: Path | None) -> Any:
-    """Run an object's fields; return the dict, or a coroutine gathering its async fields."""
+def execute_fields(
+    ex: Any,
+    runners: list[tuple[str, FieldRunner]],
+    source: Any,
+    path: Path | None,
+    item_handle: Callable[[Any, Exception, Path], None] | None = None,
+) -> Any:
+    """Run an object's fields; return the dict, or a coroutine gathering its async fields.
+
+    With `item_handle` (a list item), the coroutine handles its errors at `path` itself.
+    """
     results: dict[str, Any] = {}
     awaitable_keys: list[str] = []
     try:
@@ -107,7 +130,22 @@ def execute_fields(ex: Any, runners: list[tuple[str, FieldRunner]], source: Any,
         raise
     if not awaitable_keys:
         return results
+    if item_handle is not None:
+        return _gather_item_fields(ex, results, awaitable_keys, item_handle, cast(Path, path))
     return _gather_fields(results, awaitable_keys)
+
+
+def _tasks(coroutines: list[Any]) -> list[Any]:
+    create_task = get_running_loop().create_task
+    return [create_task(c) for c in coroutines]
+
+
+async def _cancel_rest(tasks: list[Any]) -> None:
+    """What graphql-core's `gather_with_cancel` does when one of its awaitables fails."""
+    for task in tasks:
+        if not task.done():
+            task.cancel()
+    await gather(*tasks, return_exceptions=True)
 
 
 async def _gather_fields(results: dict[str, Any], keys: list[str]) -> dict[str, Any]:
@@ -115,8 +153,36 @@ async def _gather_fields(results: dict[str, Any], keys: list[str]) -> dict[str, 
         key = keys[0]
         results[key] = await results[key]
     else:
-        awaited = await gather_with_cancel(*(results[k] for k in keys))
+        # graphql-core's gather_with_cancel, inlined (one coroutine less per object).
+        tasks = _tasks([results[k] for k in keys])
+        try:
+            awaited = await gather(*tasks)
+        except Exception:
+            await _cancel_rest(tasks)
+            raise
         results.update(zip(keys, awaited, strict=True))
+    return results
+
+
+async def _gather_item_fields(
+    ex: Any, results: dict[str, Any], keys: list[str], handle: Callable[[Any, Exception, Path], None], path: Path
+) -> dict[str, Any] | None:
+    """`_await_completed(_gather_fields(...))` for a list item, as one coroutine."""
+    try:
+        if len(keys) == 1:
+            key = keys[0]
+            results[key] = await results[key]
+        else:
+            tasks = _tasks([results[k] for k in keys])
+            try:
+                awaited = await gather(*tasks)
+            except Exception:
+                await _cancel_rest(tasks)
+                raise
+            results.update(zip(keys, awaited, strict=True))
+    except Exception as raw_error:
+        handle(ex, raw_error, path)
+        return None
     return results
 
 
@@ -247,11 +313,13 @@ class Compiler:
                         value = read(source)
                         if type(value) is str:
                             return value
-                        if is_awaitable(value):
-                            return _complete_awaitable(ex, value, complete, handle, Path(parent_path, key, parent_name))
+                        if type(value) not in _NEVER_AWAITABLE and is_awaitable(value):
+                            return _complete_awaitable(
+                                ex, value, complete, handle, _new_path(Path, (parent_path, key, parent_name))
+                            )
                         return complete(ex, value, None, None)
                     except Exception as raw_error:
-                        handle(ex, raw_error, Path(parent_path, key, parent_name))
+                        handle(ex, raw_error, _new_path(Path, (parent_path, key, parent_name)))
                         return None
 
                 return run_str_attr
@@ -261,26 +329,26 @@ class Compiler:
                 path = None
                 try:
                     value = read(source)
-                    if is_awaitable(value):
-                        path = Path(parent_path, key, parent_name)
+                    if type(value) not in _NEVER_AWAITABLE and is_awaitable(value):
+                        path = _new_path(Path, (parent_path, key, parent_name))
                         return _complete_awaitable(ex, value, complete, handle, path)
                     if not leaf:
-                        path = Path(parent_path, key, parent_name)
+                        path = _new_path(Path, (parent_path, key, parent_name))
                     completed = complete(ex, value, path, path)
                     if type(completed) is CoroutineType:
                         return _await_completed(ex, completed, handle, path)
                     return completed
                 except Exception as raw_error:
-                    handle(ex, raw_error, path or Path(parent_path, key, parent_name))
+                    handle(ex, raw_error, path or _new_path(Path, (parent_path, key, parent_name)))
                     return None
 
             return run_attr
 
         def run_resolved(ex: Any, source: Any, parent_path: Path | None) -> Any:
-            path = Path(parent_path, key, parent_name)
+            path = _new_path(Path, (parent_path, key, parent_name))
             try:
                 result = resolve(ex, source, path)
-                if is_awaitable(result):
+                if type(result) is CoroutineType or (type(result) not in _NEVER_AWAITABLE and is_awaitable(result)):
                     return _complete_awaitable(ex, result, complete, handle, path)
                 completed = complete(ex, result, path, path)
                 if type(completed) is CoroutineType:
@@ -313,8 +381,20 @@ class Compiler:
                 constant = fixed
                 return (lambda ex: dict(constant)), constant
 
+        # Arguments with variables: coerced once per request (the same node and variables give the
+        # same values), kept when every value is immutable, so each occurrence gets a fresh copy.
+        token = object()
+
         def arguments(ex: Any) -> dict[str, Any]:
-            return get_argument_values(field_def, node, ex.variable_values, None, ex.hide_suggestions)
+            cache = ex.argument_cache
+            found = cache.get(token)
+            if found is not None:
+                return dict(found)
+            coerced = get_argument_values(field_def, node, ex.variable_values, None, ex.hide_suggestions)
+            if all(_immutable(v) for v in coerced.values()):
+                cache[token] = coerced
+                return dict(coerced)
+            return coerced
 
         return arguments, None
 
@@ -400,14 +480,21 @@ class Compiler:
             converted = {}
         needs_info = info_name is not None or (strawberry_arguments and converted is None)
 
+        lazy_info = _lazy_info_class(info_class)
+        site = (field_def, nodes, parent_type)
+        new_info = object.__new__
+
         def resolve(ex: Any, source: Any, path: Path) -> Any:
-            info = (
-                info_class(
-                    _raw_info=ex.build_resolve_info(field_def, nodes, parent_type, path), _field=strawberry_field
-                )
-                if needs_info
-                else None
-            )
+            if needs_info:
+                # A Strawberry Info whose GraphQLResolveInfo is built only if something reads more
+                # than `info.context`.
+                info: Any = new_info(lazy_info)
+                info._ex = ex
+                info._site = site
+                info._path = path
+                info._field = strawberry_field
+            else:
+                info = None
             if converted is not None:
                 kwargs = dict(converted)
             else:
@@ -440,11 +527,17 @@ class Compiler:
         nodes: list[Any],
         parent_type: GraphQLObjectType,
         details: FieldDetailsList,
+        item_handle: Callable[[Any, Exception, Path], None] | None = None,
     ) -> Completer:
+        """How to complete a value of `return_type`.
+
+        `item_handle`: the value is a list item of object type; a coroutine the completer returns
+        handles its own errors with it at the item's path (no wrapper coroutine per item).
+        """
         message = f"Cannot return null for non-nullable field {parent_type}.{nodes[0].name.value}."
         if is_non_null_type(return_type):
             inner_type = return_type.of_type
-            inner = self.compile_completer(inner_type, field_def, nodes, parent_type, details)
+            inner = self.compile_completer(inner_type, field_def, nodes, parent_type, details, item_handle)
 
             def complete_non_null(ex: Any, value: Any, path: Any, field_path: Any) -> Any:
                 completed = inner(ex, value, path, field_path)
@@ -494,9 +587,14 @@ class Compiler:
         if is_list_type(return_type):
             list_type = return_type
             item_type = list_type.of_type
-            item = self.compile_completer(item_type, field_def, nodes, parent_type, details)
             item_handle = _error_handler(item_type, details)
-            item_needs_path = not is_leaf_type(item_type.of_type if is_non_null_type(item_type) else item_type)
+            named_item = item_type.of_type if is_non_null_type(item_type) else item_type
+            item_needs_path = not is_leaf_type(named_item)
+            # Object items: their coroutines handle their own errors (see compile_object).
+            handled = is_object_type(named_item)
+            item = self.compile_completer(
+                item_type, field_def, nodes, parent_type, details, item_handle if handled else None
+            )
 
             def complete_list(ex: Any, value: Any, path: Any, field_path: Any) -> Any:
                 if isinstance(value, Exception):
@@ -511,21 +609,21 @@ class Compiler:
                 awaitable_indices: list[int] = []
                 try:
                     for index, element in enumerate(value):
-                        item_path = Path(path, index, None) if item_needs_path else None
-                        if is_awaitable(element):
-                            item_path = item_path or Path(path, index, None)
+                        item_path = _new_path(Path, (path, index, None)) if item_needs_path else None
+                        if type(element) not in _NEVER_AWAITABLE and is_awaitable(element):
+                            item_path = item_path or _new_path(Path, (path, index, None))
                             append(_complete_awaitable(ex, element, item, item_handle, item_path, field_path))
                             awaitable_indices.append(index)
                             continue
                         try:
                             done = item(ex, element, item_path, field_path)
                             if type(done) is CoroutineType:
-                                append(_await_completed(ex, done, item_handle, item_path))
+                                append(done if handled else _await_completed(ex, done, item_handle, item_path))
                                 awaitable_indices.append(index)
                             else:
                                 append(done)
                         except Exception as raw_error:
-                            item_handle(ex, raw_error, item_path or Path(path, index, None))
+                            item_handle(ex, raw_error, item_path or _new_path(Path, (path, index, None)))
                             append(None)
                 except Exception:
                     if awaitable_indices:
@@ -567,7 +665,9 @@ class Compiler:
             return complete_abstract
 
         if is_object_type(return_type):
-            return self.compile_object(return_type, field_def, nodes, parent_type, details, checked=False)
+            return self.compile_object(
+                return_type, field_def, nodes, parent_type, details, checked=False, item_handle=item_handle
+            )
         raise Unsupported(f"output type {return_type}")
 
     def compile_object(
@@ -579,6 +679,7 @@ class Compiler:
         details: FieldDetailsList,
         *,
         checked: bool,
+        item_handle: Callable[[Any, Exception, Path], None] | None = None,
     ) -> Completer:
         """Complete an object value; `checked`: the value is known non-null (after resolve_type).
 
@@ -606,12 +707,34 @@ class Compiler:
                     info = ex.build_resolve_info(field_def, nodes, parent_type, field_path)
                 matches: Any = is_type_of(value, info)
                 if is_awaitable(matches):
-                    return _complete_object_async(ex, matches, object_type, value, details, runners, path)
+                    pending = _complete_object_async(ex, matches, object_type, value, details, runners, path)
+                    return pending if item_handle is None else _await_completed(ex, pending, item_handle, path)
                 if not matches:
                     raise invalid_return_type_error(object_type, value, details)
-            return execute_fields(ex, runners, value, path)
+            return execute_fields(ex, runners, value, path, item_handle)
 
         return complete_object
+
+
+_LAZY_INFO_CLASSES: dict[type, type] = {}
+
+
+def _lazy_info_class(info_class: type) -> type:
+    """A subclass of the schema's Info class building its GraphQLResolveInfo on first use."""
+    found = _LAZY_INFO_CLASSES.get(info_class)
+    if found is not None:
+        return found
+
+    def _raw_info(self: Any) -> Any:
+        field_def, nodes, parent_type = self._site
+        return self._ex.build_resolve_info(field_def, nodes, parent_type, self._path)
+
+    namespace: dict[str, Any] = {"_raw_info": cached_property(_raw_info), "__module__": info_class.__module__}
+    if info_class.context is StrawberryInfo.context:  # type: ignore[attr-defined]
+        # Reads the request's context without building the GraphQLResolveInfo.
+        namespace["context"] = property(lambda self: self._ex.context_value)
+    found = _LAZY_INFO_CLASSES[info_class] = type(info_class.__name__, (info_class,), namespace)
+    return found
 
 
 def _error_handler(return_type: GraphQLOutputType, details: FieldDetailsList) -> Callable[[Any, Exception, Path], None]:
@@ -659,7 +782,12 @@ async def _gather_items(completed: list[Any], indices: list[int]) -> list[Any]:
         index = indices[0]
         completed[index] = await completed[index]
     else:
-        awaited = await gather_with_cancel(*(completed[i] for i in indices))
+        tasks = _tasks([completed[i] for i in indices])
+        try:
+            awaited = await gather(*tasks)
+        except Exception:
+            await _cancel_rest(tasks)
+            raise
         for index, value in zip(indices, awaited, strict=True):
             completed[index] = value
     return completed

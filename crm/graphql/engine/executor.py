@@ -129,6 +129,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             self.stats.fallbacks["serially"] += 1
             return super().execute_operation(serially)
         self.stats.compiled += 1
+        self.argument_cache: dict[object, dict[str, Any]] = {}
         try:
             result = plan.run(self, self.root_value)
             if type(result) is CoroutineType:
