@@ -28,6 +28,7 @@ from crm.auth.actor import Actor
 from crm.auth.permissions import Op
 from crm.businesstime import business_day_start, today
 from crm.callbacks.models import Callback, CallbackPolicy
+from crm.callbacks.service import reachable_channel
 from crm.config import BUSINESS_TZ
 from crm.dealers.models import Dealer
 from crm.enums import CallbackPurpose, CallbackStatus, Channel, PartyKind
@@ -44,7 +45,8 @@ CATCH_UP_DAYS = 7
 COMPLAINT_CATCH_UP_DAYS = 30
 TZ = str(BUSINESS_TZ)
 
-# The channel to fall back on, in order, when a member refused the policy's channel.
+# The channel to fall back on, in order, when a member refused the policy's channel (in SQL what
+# service.reachable_channel does for one member).
 _FALLBACK_SQL = """
 CASE
     WHEN CASE CAST(:channel AS text) WHEN 'PHONE' THEN m.consent_phone WHEN 'SMS' THEN m.consent_sms
@@ -424,13 +426,10 @@ async def plan_complaint_follow_up(
     if feedback.member_id is not None:
         member = await session.get(Member, feedback.member_id)
         assert member is not None
-        consents = {Channel.PHONE: member.consent_phone, Channel.SMS: member.consent_sms}
-        consents[Channel.WECHAT] = member.consent_wechat
-        if not consents[Channel(channel)]:
-            allowed = [c for c in (Channel.WECHAT, Channel.SMS, Channel.PHONE) if consents[c]]
-            if not allowed:
-                return None
-            channel = allowed[0]
+        reachable = reachable_channel(member, channel)
+        if reachable is None:
+            return None
+        channel = reachable
         assignee_id = member.manager_id
     else:
         dealer = await session.get(Dealer, feedback.dealer_id)

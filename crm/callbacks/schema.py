@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 import strawberry
 
+from crm.auth.actor import Actor
 from crm.callbacks import planning, service
 from crm.callbacks.models import Callback
 from crm.callbacks.service import CallbackOrder
 from crm.callbacks.types import CallbackPolicyType, CallbackType
+from crm.db import SerialSession
 from crm.enums import (
     CallbackPurpose,
     CallbackStatus,
@@ -269,6 +272,25 @@ def _payload(callback: object, errors: list[UserError]) -> CallbackPayload:
     return CallbackPayload(callback=CallbackType.from_row(callback) if callback else None, user_errors=errors)
 
 
+async def _change_once(
+    info: Info,
+    data: dict[str, Any],
+    operation: str,
+    change: Callable[[SerialSession, Actor, int, dict[str, Any]], Awaitable[Callback]],
+) -> CallbackPayload:
+    """Run a change to one callback at most once per idempotency key."""
+    key = data.pop("idempotency_key", None)
+    callback, errors = await mutate_once(
+        info,
+        key,
+        operation,
+        dict(data),
+        lambda s, actor: change(s, actor, pop_pk(data, "Callback"), data),
+        lambda s, pk: s.get(Callback, pk),
+    )
+    return _payload(callback, errors)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Callbacks, filtered, in a stable order, a page at a time.")
@@ -326,17 +348,7 @@ class Mutation:
             CallbackCloseInput, strawberry.argument(name="input", description="The callback and its outcome.")
         ],
     ) -> CallbackPayload:
-        data = provided(input_)
-        key = data.pop("idempotency_key", None)
-        callback, errors = await mutate_once(
-            info,
-            key,
-            "callbackClose",
-            dict(data),
-            lambda s, actor: service.close(s, actor, pop_pk(data, "Callback"), data),
-            lambda s, pk: s.get(Callback, pk),
-        )
-        return _payload(callback, errors)
+        return await _change_once(info, provided(input_), "callbackClose", service.close)
 
     @strawberry.mutation(
         description="Record one try at a callback: reached with an outcome closes it (CALL_LATER keeps it open);"
@@ -349,17 +361,7 @@ class Mutation:
             CallbackLogAttemptInput, strawberry.argument(name="input", description="The callback and the try.")
         ],
     ) -> CallbackPayload:
-        data = provided(input_)
-        key = data.pop("idempotency_key", None)
-        callback, errors = await mutate_once(
-            info,
-            key,
-            "callbackLogAttempt",
-            dict(data),
-            lambda s, actor: service.log_attempt(s, actor, pop_pk(data, "Callback"), data),
-            lambda s, pk: s.get(Callback, pk),
-        )
-        return _payload(callback, errors)
+        return await _change_once(info, provided(input_), "callbackLogAttempt", service.log_attempt)
 
     @strawberry.mutation(description="Change a purpose's call-planning policy (admins).")
     async def callback_policy_update(

@@ -126,6 +126,17 @@ def is_overdue(status: str, due_on: dt.date) -> bool:
     return status == CallbackStatus.OPEN and due_on < today()
 
 
+FALLBACK_CHANNELS = (Channel.WECHAT, Channel.SMS, Channel.PHONE)
+
+
+def reachable_channel(member: Member, wanted: str) -> Channel | None:
+    """The wanted channel if the member agreed to it, else the first agreed of WeChat, SMS, phone."""
+    for channel in (Channel(wanted), *FALLBACK_CHANNELS):
+        if getattr(member, _CONSENT_COLUMN[channel]):
+            return channel
+    return None
+
+
 async def _check_consent(session: AsyncSession, checks: Checks, member_id: int | None, channel: str | None) -> None:
     if member_id is None or channel is None:
         return
@@ -245,6 +256,38 @@ async def update(session: AsyncSession, actor: Actor, callback_id: int, data: di
     return callback
 
 
+def _record_try(
+    session: AsyncSession,
+    actor: Actor,
+    callback: Callback,
+    now: dt.datetime,
+    *,
+    reached: bool,
+    channel: str | None = None,
+    outcome: CallOutcome | None = None,
+    satisfaction: int | None = None,
+    reason: NonConversionReason | None = None,
+    notes: str | None = None,
+) -> None:
+    """Add one row to the callback's attempt log and count it on the callback."""
+    session.add(
+        CallbackAttempt(
+            callback_id=callback.id,
+            attempted_at=now,
+            actor_id=actor.staff_id,
+            channel=channel or callback.channel,
+            reached=reached,
+            outcome=outcome,
+            satisfaction=satisfaction if reached else None,
+            non_conversion_reason=reason if reached else None,
+            notes=notes,
+        )
+    )
+    callback.attempts += 1
+    callback.last_attempt_at = now
+    callback.reached = reached
+
+
 async def close(session: AsyncSession, actor: Actor, callback_id: int, data: dict[str, Any]) -> Callback:
     """Close a callback with its outcome: done (reached), unreachable or cancelled."""
     callback = await _open_callback(session, actor, callback_id, data.pop("version", None))
@@ -271,9 +314,17 @@ async def close(session: AsyncSession, actor: Actor, callback_id: int, data: dic
     callback.satisfaction = satisfaction
     callback.non_conversion_reason = reason
     if status != CallbackStatus.CANCELLED:
-        callback.attempts += 1
-        callback.last_attempt_at = now
-        callback.reached = status == CallbackStatus.DONE
+        # Closing as done or unreachable is a try like any other: it is in the attempt log too.
+        _record_try(
+            session,
+            actor,
+            callback,
+            now,
+            reached=status == CallbackStatus.DONE,
+            satisfaction=satisfaction,
+            reason=reason,
+            notes=outcome,
+        )
     await session.flush()
     await session.refresh(callback)
     await audit.record(session, actor, "callbackClose", callback, before)
@@ -363,23 +414,19 @@ async def log_attempt(session: AsyncSession, actor: Actor, callback_id: int, dat
     checks.raise_if_any()
     now = dt.datetime.now(dt.UTC)
     before = audit.snapshot(callback)
-    session.add(
-        CallbackAttempt(
-            callback_id=callback.id,
-            attempted_at=now,
-            actor_id=actor.staff_id,
-            channel=channel,
-            reached=bool(reached),
-            outcome=outcome,
-            satisfaction=satisfaction,
-            non_conversion_reason=reason,
-            notes=notes,
-        )
-    )
     callback.version += 1
-    callback.attempts += 1
-    callback.last_attempt_at = now
-    callback.reached = bool(reached)
+    _record_try(
+        session,
+        actor,
+        callback,
+        now,
+        reached=bool(reached),
+        channel=channel,
+        outcome=outcome,
+        satisfaction=satisfaction,
+        reason=reason,
+        notes=notes,
+    )
     if reached:
         callback.outcome = outcome
         callback.satisfaction = satisfaction

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from crm.auth.actor import Actor
@@ -170,6 +171,39 @@ async def test_reached_with_an_outcome_closes_the_call_done(gql_as, session):
     assert (attempt["nonConversionReason"], attempt["notes"]) == ("PRICE", "嫌貴")
     assert attempt["actor"] == {"id": gid("Staff", manager.id)}
     assert await _attempt_rows(session, callback.id) == 1
+
+
+CLOSE = """
+mutation($input: CallbackCloseInput!) {
+  callbackClose(input: $input) {
+    callback { status attempts attemptLog { reached satisfaction notes actor { id } } }
+    userErrors { field code }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("status", "reached", "tries"), [("DONE", True, 1), ("UNREACHABLE", False, 1), ("CANCELLED", None, 0)]
+)
+async def test_closing_a_call_done_or_unreachable_is_a_try_in_its_attempt_log(gql_as, session, status, reached, tries):
+    # given
+    manager = await make_staff(session, Role.VIP_MANAGER)
+    member = await make_member(session, manager_id=manager.id)
+    callback = await make_callback(session, member=member, assignee=manager, due_on=_day(0))
+    as_manager = await gql_as(Role.VIP_MANAGER, staff=manager)
+    # when
+    data = await as_manager(
+        CLOSE, {"input": {"id": gid("Callback", callback.id), "status": status, "outcomeNotes": "已聯繫"}}
+    )
+    # then
+    closed = data["callbackClose"]["callback"]
+    assert (closed["status"], closed["attempts"]) == (status, tries)
+    expected = [
+        {"reached": reached, "satisfaction": None, "notes": "已聯繫", "actor": {"id": gid("Staff", manager.id)}}
+    ]
+    assert closed["attemptLog"] == (expected if tries else [])
+    assert await _attempt_rows(session, callback.id) == tries
 
 
 async def test_what_was_said_on_a_member_call_is_hidden_from_roles_that_see_personal_data_masked(gql, gql_as, session):
