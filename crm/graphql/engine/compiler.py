@@ -551,9 +551,13 @@ class Compiler:
                     str if inner_type in (GraphQLString, GraphQLID) else bool if inner_type is GraphQLBoolean else None
                 )
 
+                enum_class, enum_names = _enum_names(inner_type)
+
                 def complete_non_null_leaf(ex: Any, value: Any, path: Any, field_path: Any) -> Any:
                     if type(value) is fast:
                         return value
+                    if type(value) is enum_class:
+                        return enum_names[value]
                     if isinstance(value, Exception):
                         raise value
                     if value is None or value is Undefined:
@@ -570,9 +574,13 @@ class Compiler:
             coerce = return_type.coerce_output_value
             fast = str if return_type in (GraphQLString, GraphQLID) else bool if return_type is GraphQLBoolean else None
 
+            enum_class, enum_names = _enum_names(return_type)
+
             def complete_leaf(ex: Any, value: Any, path: Any, field_path: Any) -> Any:
                 if type(value) is fast:
                     return value
+                if type(value) is enum_class:
+                    return enum_names[value]
                 if isinstance(value, Exception):
                     raise value
                 if value is None or value is Undefined:
@@ -714,6 +722,28 @@ class Compiler:
             return execute_fields(ex, runners, value, path, item_handle)
 
         return complete_object
+
+
+class _NoEnum:
+    """Stands for "not an enum type": no value's type is this class."""
+
+
+def _enum_names(leaf_type: Any) -> tuple[type, dict[Any, str]]:
+    """For a Strawberry enum type: (its Python enum class, each member's serialized name).
+
+    Strawberry's `coerce_output_value` scans the enum's values comparing `.value` on every call;
+    the names are the same for a member every time, so they are taken from it once here.
+    """
+    wrapped = getattr(leaf_type, "wrapped_cls", None)
+    if not (isinstance(wrapped, type) and issubclass(wrapped, Enum)):
+        return _NoEnum, {}
+    try:
+        names = {member: leaf_type.coerce_output_value(member) for member in wrapped}
+    except Exception:  # a member the type cannot serialize: leave every value to the type
+        return _NoEnum, {}
+    if not all(type(name) is str for name in names.values()):
+        return _NoEnum, {}
+    return wrapped, names
 
 
 _LAZY_INFO_CLASSES: dict[type, type] = {}
