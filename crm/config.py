@@ -33,6 +33,9 @@ class Settings:
     # left idle is ended by the server: a stuck request never holds locks for everyone else.
     lock_timeout: float = 10.0
     idle_in_transaction_timeout: float = 60.0
+    # A pooled connection idle for longer than this is checked (a ping) before it is handed out;
+    # one used more recently is handed out as it is (a dead one then fails once and is replaced).
+    pool_ping_after: float = 5.0
     max_body_bytes: int = 1_000_000
     frontend_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "frontend")
     compiled_execution: bool = True
@@ -49,6 +52,7 @@ class Settings:
             pool_size=int(os.environ.get("CRM_POOL_SIZE", "10")),
             pool_timeout=float(os.environ.get("CRM_POOL_TIMEOUT", "5")),
             lock_timeout=float(os.environ.get("CRM_LOCK_TIMEOUT", "10")),
+            pool_ping_after=float(os.environ.get("CRM_POOL_PING_AFTER", "5")),
             max_body_bytes=int(os.environ.get("CRM_MAX_BODY_BYTES", "1000000")),
             compiled_execution=_bool("CRM_COMPILED_EXECUTION", True),
         )

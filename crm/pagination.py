@@ -16,6 +16,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, SQLColumnExpression
 
+from crm.db import fetch_rows
 from crm.errors import RequestError
 
 MAX_PAGE_SIZE = 100
@@ -90,7 +91,8 @@ class Page:
 
     async def total_count(self) -> int:
         """Count every row matching the filters (run only when a client asks)."""
-        return int(await self.session.scalar(self.count_statement) or 0)
+        found = await fetch_rows(self.session, self.count_statement)
+        return int(found[0][0] or 0) if found else 0
 
 
 def check_first(first: int | None) -> int:
@@ -121,7 +123,7 @@ async def paginate(
     paged = paged.add_columns(*sort_labels).order_by(
         *[key.expr.desc() if key.descending else key.expr.asc() for key in keys]
     )
-    rows = list((await session.execute(paged.limit(size + 1))).all())
+    rows = await fetch_rows(session, paged.limit(size + 1))
     has_next = len(rows) > size
     rows = rows[:size]
     width = len(keys)

@@ -55,6 +55,11 @@ class Actor:
         return self.role in (Role.ADMIN, Role.SUPERVISOR, Role.MARKETING)
 
     @property
+    def scope_key(self) -> tuple[object, ...]:
+        """Everything that decides which rows and which values this actor's statements select."""
+        return (self.staff_id, self.role, self.store_id, self.region, self.scopes)
+
+    @property
     def masks_personal_data(self) -> bool:
         """Whether members' names and phones are masked for this actor."""
         return self.personal_data.phone is not Exposure.FULL

@@ -7,6 +7,9 @@ exist. None means "no restriction".
 
 from __future__ import annotations
 
+import functools
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, false, func, literal, null, or_, select, true
@@ -27,6 +30,32 @@ from crm.visits.models import Visit
 
 Condition = ColumnElement[bool] | None
 M = TypeVar("M")
+Statement = TypeVar("Statement")
+STATEMENTS_PER_BUILDER = 1024
+
+
+def per_scope(build: Callable[[Actor], Statement]) -> Callable[[Actor], Statement]:
+    """Keep what a statement builder returns for each actor scope (`Actor.scope_key`).
+
+    The loaders' statements depend only on who asks, SQLAlchemy statements are immutable, and
+    building one (and its cache key) costs more CPU than running it: a request then reuses the
+    statement built for the same person's earlier requests. Bounded: least recently used first out.
+    """
+    built: OrderedDict[tuple[object, ...], Statement] = OrderedDict()
+
+    @functools.wraps(build)
+    def cached(actor: Actor) -> Statement:
+        key = actor.scope_key
+        found = built.get(key)
+        if found is None:
+            found = built[key] = build(actor)
+            if len(built) > STATEMENTS_PER_BUILDER:
+                built.popitem(last=False)
+        else:
+            built.move_to_end(key)
+        return found
+
+    return cached
 
 
 def _gate(actor: Actor, op: Op, condition: Condition) -> Condition:

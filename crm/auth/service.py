@@ -16,6 +16,7 @@ from crm.auth import passwords
 from crm.auth.actor import Actor
 from crm.auth.models import AuthToken
 from crm.auth.permissions import Op
+from crm.db import fetch_rows
 from crm.enums import Region, Role, TokenKind
 from crm.errors import DomainError, ErrorCode
 from crm.pagination import OrderKey, Page, as_datetime, paginate
@@ -114,21 +115,27 @@ async def authenticate(session: AsyncSession, raw: str) -> Actor | None:
     """Return who a bearer token acts for, or None if it is unknown, expired, revoked or the account is off."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    row = (
-        await session.execute(
-            select(AuthToken.id, AuthToken.scopes, Staff.id, Staff.role, Staff.store_id, Staff.region)
-            .join(Staff, Staff.id == AuthToken.staff_id)
-            .where(
-                AuthToken.token_hash == _digest(raw),
-                AuthToken.revoked_at.is_(None),
-                AuthToken.expires_at > dt.datetime.now(dt.UTC),
-                Staff.active.is_(True),
-            )
+    found = await fetch_rows(
+        session,
+        select(
+            AuthToken.id.label("token_id"),
+            AuthToken.scopes,
+            Staff.id.label("staff_id"),
+            Staff.role,
+            Staff.store_id,
+            Staff.region,
         )
-    ).one_or_none()
-    if row is None:
+        .join(Staff, Staff.id == AuthToken.staff_id)
+        .where(
+            AuthToken.token_hash == _digest(raw),
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > dt.datetime.now(dt.UTC),
+            Staff.active.is_(True),
+        ),
+    )
+    if not found:
         return None
-    token_id, scopes, staff_id, role, store_id, region = row
+    token_id, scopes, staff_id, role, store_id, region = found[0]
     return Actor(
         staff_id=staff_id,
         role=Role(role),

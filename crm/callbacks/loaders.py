@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import null, select
 from strawberry.dataloader import DataLoader
 
+from crm.auth import scoping
 from crm.auth.actor import Actor
 from crm.batch import row_list_loader, row_loader
 from crm.callbacks.models import Callback, CallbackAttempt
@@ -15,6 +16,7 @@ from crm.db import SerialSession
 from crm.enums import CallbackStatus
 
 
+@scoping.per_scope
 def _open(actor: Actor) -> Any:
     return callback_query(actor).where(Callback.status == CallbackStatus.OPEN).order_by(Callback.due_on, Callback.id)
 
@@ -36,9 +38,13 @@ def open_callbacks_by_dealer(session: SerialSession, actor: Actor) -> DataLoader
 
 def attempts_by_callback(session: SerialSession, actor: Actor) -> DataLoader[int, list[Any]]:
     """Load each callback's attempts, oldest first; what was said is hidden from roles that see masked data."""
+    return row_list_loader(session, _attempts(actor), CallbackAttempt.callback_id)
+
+
+@scoping.per_scope
+def _attempts(actor: Actor) -> Any:
     columns = [
         null().label(c.key) if c.key == "notes" and actor.masks_personal_data else c
         for c in CallbackAttempt.__table__.c
     ]
-    statement = select(*columns).order_by(CallbackAttempt.attempted_at, CallbackAttempt.id)
-    return row_list_loader(session, statement, CallbackAttempt.callback_id)
+    return select(*columns).order_by(CallbackAttempt.attempted_at, CallbackAttempt.id)

@@ -47,6 +47,7 @@ class CallbackOrder(enum.Enum):
     PRIORITY = "PRIORITY"
 
 
+@scoping.per_scope
 def callback_query(actor: Actor) -> Select[Any]:
     """Select the callbacks in the actor's scope as plain rows.
 

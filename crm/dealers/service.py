@@ -24,12 +24,14 @@ _DEALER_UNIQUE = {"uq_dealer_code": FieldError("code", "A dealer with this code 
 _STORE_UNIQUE = {"uq_store_code": FieldError("code", "A store with this code exists.", ErrorCode.DUPLICATE)}
 
 
+@scoping.per_scope
 def dealer_query(actor: Actor) -> Select[Any]:
     """Select the dealers in the actor's scope as plain rows (contact phones as the actor may see them)."""
     columns = [scoping.phone_column(actor, c) if c.key == "contact_phone" else c for c in Dealer.__table__.c]
     return scoping.where(select(*columns), scoping.dealers(actor))
 
 
+@scoping.per_scope
 def store_query(actor: Actor) -> Select[Any]:
     """Select the stores in the actor's scope as plain rows."""
     return scoping.where(select(*Store.__table__.c), scoping.stores(actor))

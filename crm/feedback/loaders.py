@@ -6,6 +6,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from crm.auth import scoping
 from crm.auth.actor import Actor
 from crm.batch import row_list_loader, row_loader
 from crm.db import SerialSession
@@ -13,6 +14,7 @@ from crm.feedback.models import Feedback, FeedbackEvent
 from crm.feedback.service import OPEN_STATUSES, event_query, feedback_query
 
 
+@scoping.per_scope
 def _open(actor: Actor) -> Any:
     return (
         feedback_query(actor)
@@ -38,5 +40,9 @@ def open_feedback_by_dealer(session: SerialSession, actor: Actor) -> DataLoader[
 
 def events_by_feedback(session: SerialSession, actor: Actor) -> DataLoader[int, list[Any]]:
     """Load each feedback's status history, oldest first."""
-    statement = event_query(actor).order_by(FeedbackEvent.created_at, FeedbackEvent.id)
-    return row_list_loader(session, statement, FeedbackEvent.feedback_id)
+    return row_list_loader(session, _events(actor), FeedbackEvent.feedback_id)
+
+
+@scoping.per_scope
+def _events(actor: Actor) -> Any:
+    return event_query(actor).order_by(FeedbackEvent.created_at, FeedbackEvent.id)

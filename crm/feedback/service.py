@@ -16,7 +16,7 @@ from crm.auth.actor import Actor
 from crm.auth.permissions import Op
 from crm.businesstime import within_days
 from crm.config import BUSINESS_TZ
-from crm.db import flush_checking_unique, utcnow
+from crm.db import fetch_rows, flush_checking_unique, utcnow
 from crm.dealers.models import Dealer, Store
 from crm.enums import (
     Department,
@@ -45,6 +45,7 @@ MAX_SLA_HOURS = 8760
 _MEMBER_TEXT = ("assessment_note", "solution", "review_note")
 
 
+@scoping.per_scope
 def feedback_query(actor: Actor) -> Select[Any]:
     """Select the feedback in the actor's scope as plain rows."""
     columns: list[Any] = list(Feedback.__table__.c)
@@ -304,7 +305,7 @@ async def stats(
     stmt = stmt.where(*within_days(Feedback.received_at, first, last))
     if columns:
         stmt = stmt.group_by(*columns).order_by(*(c.asc().nulls_last() for c in columns))
-    rows = (await session.execute(stmt)).all()
+    rows = await fetch_rows(session, stmt)
     return [
         StatsRow(
             values={d: getattr(row, d.value.lower()) for d in dims},

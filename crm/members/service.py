@@ -47,6 +47,7 @@ _SHOWN = {
 }
 
 
+@scoping.per_scope
 def member_query(actor: Actor) -> Select[Any]:
     """Select the members in the actor's scope as plain rows, personal fields as the actor may see them."""
     columns = [_SHOWN[c.key](actor, c) if c.key in _SHOWN else c for c in Member.__table__.c]

@@ -36,6 +36,7 @@ from crm.auth.actor import Actor
 from crm.auth.permissions import Op
 from crm.businesstime import business_day_end, business_day_start
 from crm.callbacks.models import Callback, CallbackAttempt
+from crm.db import fetch_rows
 from crm.enums import CallbackStatus, Role, TargetScope
 from crm.errors import RequestError
 from crm.feedback.models import Feedback
@@ -228,7 +229,7 @@ def _figures(staff_ids: Sequence[int], period: Period) -> Select[Any]:
 async def _scorecards(session: AsyncSession, staff: Sequence[Row[Any]], period: Period) -> list[Scorecard]:
     if not staff:
         return []
-    rows = {row.staff_id: row for row in await session.execute(_figures([s.id for s in staff], period))}
+    rows = {row.staff_id: row for row in await fetch_rows(session, _figures([s.id for s in staff], period))}
     cards = []
     for person in staff:
         row = rows[person.id]
@@ -257,9 +258,10 @@ async def scorecard(
     """One staff member's scorecard for business days first..last; None when they are not in scope."""
     actor.require(Op.SCORECARD_READ)
     period = Period.of(first, last)
-    person = (await session.execute(base_query(actor).where(Staff.id == staff_id))).one_or_none()
-    if person is None:
+    found = await fetch_rows(session, base_query(actor).where(Staff.id == staff_id))
+    if not found:
         return None
+    person = found[0]
     return (await _scorecards(session, [person], period))[0]
 
 

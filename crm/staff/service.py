@@ -26,6 +26,7 @@ COLUMNS = tuple(c for c in Staff.__table__.c if c.name not in SECRET_COLUMNS)
 _UNIQUE = {"uq_staff_username": FieldError("username", "This username is taken.", ErrorCode.DUPLICATE)}
 
 
+@scoping.per_scope
 def base_query(actor: Actor) -> Select[Any]:
     """Select the staff in the actor's scope (plain rows; work phones as the actor may see them)."""
     columns = [scoping.phone_column(actor, c) if c.key == "phone" else c for c in COLUMNS]

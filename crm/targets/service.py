@@ -22,6 +22,7 @@ from crm.auth.actor import Actor
 from crm.auth.permissions import Op
 from crm.businesstime import business_day_end, business_day_start
 from crm.config import BUSINESS_TZ
+from crm.db import fetch_rows
 from crm.dealers.models import Dealer, Store
 from crm.enums import Region, TargetScope
 from crm.errors import DomainError, ErrorCode
@@ -44,6 +45,7 @@ _TIMES = {"created_at", "updated_at"}
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
+@scoping.per_scope
 def target_query(actor: Actor) -> Select[Any]:
     """Select the targets in the actor's scope as plain rows."""
     return scoping.where(select(*EnrolmentTarget.__table__.c), scoping.targets(actor))
@@ -157,7 +159,7 @@ async def enrolled_counts(session: AsyncSession, keys: Sequence[TargetKey]) -> l
     months = {month for _, month, _ in keys}
     parts = _count_parts(_by_scope((scope, key) for scope, _, key in keys), min(months), max(months))
     counts: dict[tuple[str, str, str], int] = {}
-    for row in await session.execute(union_all(*parts)):
+    for row in await fetch_rows(session, union_all(*parts)):
         counts[(row.scope, row.month[:7], row.key)] = row.n
     return [counts.get((scope, format_month(month), key), 0) for scope, month, key in keys]
 
@@ -215,7 +217,7 @@ async def target_history(session: AsyncSession, actor: Actor, keys: Sequence[His
     )
     set_targets = scoping.where(set_targets, scoping.targets(actor))
     found: dict[tuple[str, str, str, str], int] = {}
-    for row in await session.execute(union_all(set_targets, *_count_parts(_by_scope(pairs), first, last))):
+    for row in await fetch_rows(session, union_all(set_targets, *_count_parts(_by_scope(pairs), first, last))):
         found[(row.kind, row.scope, row.month[:7], row.key)] = row.n
     return [
         [

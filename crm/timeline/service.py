@@ -52,6 +52,7 @@ from crm.auth.actor import Actor
 from crm.auth.permissions import Op
 from crm.callbacks.models import Callback, CallbackAttempt
 from crm.config import BUSINESS_TZ
+from crm.db import fetch_rows
 from crm.dealers.models import Dealer, Store
 from crm.enums import (
     CallbackPurpose,
@@ -366,7 +367,7 @@ async def pages(
     inner = ranked.subquery("ranked")
     statement = select(inner).where(inner.c.position <= size + 1).order_by(inner.c.subject_id, inner.c.position)
     found: dict[int, list[Row[Any]]] = {pk: [] for pk in subject_ids}
-    for row in await session.execute(statement):
+    for row in await fetch_rows(session, statement):
         found[row.subject_id].append(row)
     result = {}
     for pk, rows in found.items():

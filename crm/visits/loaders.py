@@ -6,6 +6,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from crm.auth import scoping
 from crm.auth.actor import Actor
 from crm.batch import first_rows_loader, row_loader
 from crm.db import SerialSession
@@ -21,5 +22,9 @@ def visit_by_id(session: SerialSession, actor: Actor) -> DataLoader[int, Any]:
 
 def recent_visits_by_member(session: SerialSession, actor: Actor) -> DataLoader[tuple[int, int], list[Any]]:
     """Load each member's latest store visits, newest first; keys are (member id, how many)."""
-    statement = visit_query(actor).where(Visit.kind == VisitKind.MEMBER_STORE)
-    return first_rows_loader(session, statement, Visit.member_id, (Visit.visited_at.desc(), Visit.id.desc()))
+    return first_rows_loader(session, _store_visits(actor), Visit.member_id, (Visit.visited_at.desc(), Visit.id.desc()))
+
+
+@scoping.per_scope
+def _store_visits(actor: Actor) -> Any:
+    return visit_query(actor).where(Visit.kind == VisitKind.MEMBER_STORE)

@@ -31,6 +31,7 @@ MAX_QUANTITY = 100000
 CENT = decimal.Decimal("0.01")
 
 
+@scoping.per_scope
 def visit_query(actor: Actor) -> Select[Any]:
     """Select the visits in the actor's scope as plain rows."""
     return scoping.where(select(*Visit.__table__.c), scoping.visits(actor))
