@@ -20,7 +20,6 @@ import datetime as dt
 import decimal
 import operator
 import uuid
-from asyncio import gather, get_running_loop
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from functools import cached_property
@@ -59,6 +58,8 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.info import Info as StrawberryInfo
+
+from crm.graphql.engine.together import together
 
 # A compiled field: (executor, source, parent path) -> completed value, or a coroutine of it.
 FieldRunner = Callable[[Any, Any, Path | None], Any]
@@ -135,31 +136,13 @@ def execute_fields(
     return _gather_fields(results, awaitable_keys)
 
 
-def _tasks(coroutines: list[Any]) -> list[Any]:
-    create_task = get_running_loop().create_task
-    return [create_task(c) for c in coroutines]
-
-
-async def _cancel_rest(tasks: list[Any]) -> None:
-    """What graphql-core's `gather_with_cancel` does when one of its awaitables fails."""
-    for task in tasks:
-        if not task.done():
-            task.cancel()
-    await gather(*tasks, return_exceptions=True)
-
-
 async def _gather_fields(results: dict[str, Any], keys: list[str]) -> dict[str, Any]:
     if len(keys) == 1:
         key = keys[0]
         results[key] = await results[key]
     else:
-        # graphql-core's gather_with_cancel, inlined (one coroutine less per object).
-        tasks = _tasks([results[k] for k in keys])
-        try:
-            awaited = await gather(*tasks)
-        except Exception:
-            await _cancel_rest(tasks)
-            raise
+        # graphql-core's gather_with_cancel, without a task per field (see together.py).
+        awaited = await together([results[k] for k in keys])
         results.update(zip(keys, awaited, strict=True))
     return results
 
@@ -173,12 +156,7 @@ async def _gather_item_fields(
             key = keys[0]
             results[key] = await results[key]
         else:
-            tasks = _tasks([results[k] for k in keys])
-            try:
-                awaited = await gather(*tasks)
-            except Exception:
-                await _cancel_rest(tasks)
-                raise
+            awaited = await together([results[k] for k in keys])
             results.update(zip(keys, awaited, strict=True))
     except Exception as raw_error:
         handle(ex, raw_error, path)
@@ -812,12 +790,7 @@ async def _gather_items(completed: list[Any], indices: list[int]) -> list[Any]:
         index = indices[0]
         completed[index] = await completed[index]
     else:
-        tasks = _tasks([completed[i] for i in indices])
-        try:
-            awaited = await gather(*tasks)
-        except Exception:
-            await _cancel_rest(tasks)
-            raise
+        awaited = await together([completed[i] for i in indices])
         for index, value in zip(indices, awaited, strict=True):
             completed[index] = value
     return completed
