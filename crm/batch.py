@@ -10,6 +10,7 @@ from __future__ import annotations
 import weakref
 from collections import defaultdict
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import BigInteger, Select, bindparam, func, select, true
@@ -38,7 +39,8 @@ async def rows_by_key(
 ) -> list[Row[Any] | None]:
     """Fetch one row per key (or None), in the order of `keys`."""
     result = await fetch_rows(session, _keyed(statement, key), {"keys": list(set(keys))})
-    found = {row._mapping[key.key]: row for row in result}
+    of = attrgetter(key.key)
+    found = {of(row): row for row in result}
     return [found.get(k) for k in keys]
 
 
@@ -48,8 +50,9 @@ async def row_lists_by_key(
     """Fetch every row per key, keeping the statement's order, in the order of `keys`."""
     result = await fetch_rows(session, _keyed(statement, key), {"keys": list(set(keys))})
     grouped: dict[Any, list[Row[Any]]] = defaultdict(list)
+    of = attrgetter(key.key)
     for row in result:
-        grouped[row._mapping[key.key]].append(row)
+        grouped[of(row)].append(row)
     return [grouped.get(k, []) for k in keys]
 
 
@@ -100,8 +103,9 @@ def first_rows_loader(
         limit = max(n for _, n in keys)
         parents = sorted({parent for parent, _ in keys})
         grouped: dict[Any, list[Any]] = defaultdict(list)
+        of = attrgetter(key.key)
         for row in await fetch_rows(session, _first(statement, key, order_by, limit), {"parents": parents}):
-            grouped[row._mapping[key.key]].append(row)
+            grouped[of(row)].append(row)
         return [grouped.get(parent, [])[:n] for parent, n in keys]
 
     return DataLoader(load_fn=load)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
+import re
 import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import DateTime, MetaData, event, func
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -136,6 +139,7 @@ def make_engine(settings: Settings, url: str) -> AsyncEngine:
         pool_size=settings.pool_size,
         max_overflow=0,
         pool_timeout=settings.pool_timeout,
+        json_deserializer=read_json,
         connect_args={
             "server_settings": {
                 "timezone": "UTC",
@@ -147,6 +151,24 @@ def make_engine(settings: Settings, url: str) -> AsyncEngine:
     )
     ping_idle_connections(engine, settings.pool_ping_after)
     return engine
+
+
+_LONG_NUMBER = re.compile(r"[0-9]{19}")
+
+
+def read_json(text: str) -> Any:
+    """JSON from the database (JSONB columns such as a visit's items), parsed by orjson.
+
+    A visit's items are decoded for every row of an export; orjson does it several times faster.
+    orjson reads an integer beyond 64 bits as a float, and refuses what the standard parser
+    takes (NaN): a text with 19 digits in a row, or one orjson refuses, goes to the standard one.
+    """
+    if _LONG_NUMBER.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def ping_idle_connections(engine: AsyncEngine, after: float) -> None:
