@@ -27,18 +27,17 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
-from keyword import iskeyword
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import compiler
 from sqlalchemy.sql.base import Executable
+from sqlalchemy.util import greenlet_spawn
 
 _KEPT = "crm.readpath.connection"
-_RESERVED = frozenset(dir(tuple)) | {"_mapping", "_fields"}
+_RESERVED = {"_mapping", "_fields"}
 
 
 def _mapping(self: tuple[Any, ...]) -> dict[str, Any]:
@@ -54,7 +53,8 @@ def row_class(keys: tuple[str, ...]) -> type:
     if found is None:
         namespace: dict[str, Any] = {"__slots__": (), "_fields": keys, "_mapping": property(_mapping)}
         for index, key in enumerate(keys):
-            if key.isidentifier() and not iskeyword(key) and key not in _RESERVED:
+            # Like SQLAlchemy's Row, a column named `count` or `index` reads as the value.
+            if not key.startswith("__") and key not in _RESERVED:
                 namespace[key] = property(itemgetter(index))
         found = _ROW_CLASSES[keys] = type("Row", (tuple,), namespace)
     return found
@@ -92,11 +92,23 @@ def _shape(compiled: Any) -> _Shape | None:
         and not (compiled.isinsert or compiled.isupdate or compiled.isdelete)
         and not compiled.schema_translate_map
     ):
-        keys = tuple(column.keyname for column in columns)
-        if len(set(keys)) == len(keys):
+        keys = _keys(compiled)
+        if keys is not None and len(set(keys)) == len(keys):
             shape = _Shape(keys)
     _SHAPES[compiled] = shape
     return shape
+
+
+def _keys(compiled: Any) -> tuple[str, ...] | None:
+    """The rows' keys as SQLAlchemy names them; None for a select of ORM entities (objects, not tuples)."""
+    entities = getattr(compiled.compile_state, "_entities", None)
+    if compiled.statement._propagate_attrs.get("compile_state_plugin") != "orm" or not entities:
+        return tuple(column.keyname for column in compiled._result_columns)
+    # An ORM-enabled select names its columns its own way (`count`, not `count_1`; `id`, `id_1`).
+    names = tuple(getattr(entity, "_label_name", None) for entity in entities)
+    if len(names) != len(compiled._result_columns) or not all(isinstance(name, str) for name in names):
+        return None  # entities (objects, not tuples), or a shape not known here
+    return cast(tuple[str, ...], names)
 
 
 def _processors(shape: _Shape, compiled: Any, dialect: Any, attributes: Sequence[Any]) -> bool:
@@ -193,16 +205,21 @@ async def rows(session: AsyncSession, statement: Executable, params: dict[str, A
             if adapter._transaction is None:
                 await adapter._start_transaction()
             try:
-                prepared, attributes = await adapter._prepare(sql, 0)
+                # The dialect's time of the last schema change: prepared statements older than it
+                # are prepared again (as the adapter's cursor does).
+                prepared, attributes = await adapter._prepare(sql, dialect._invalidate_schema_cache_asof)  # type: ignore[attr-defined]
                 records = await prepared.fetch(*values)
             except Exception as error:
                 adapter._handle_exception(error)
     except dialect.loaded_dbapi.Error as error:
-        if dialect.is_disconnect(error, adapter, None):
-            await connection.invalidate(error)
-        raise DBAPIError.instance(
-            sql, values, error, dialect.loaded_dbapi.Error, hide_parameters=sync.engine.hide_parameters, dialect=dialect
-        ) from error
+        if isinstance(
+            error, (dialect.loaded_dbapi.InvalidCachedStatementError, dialect.loaded_dbapi.InternalServerError)
+        ):
+            dialect._invalidate_schema_cache()  # type: ignore[attr-defined]  # as the dialect's context does
+        # SQLAlchemy's own handling: wrapped as execute() wraps it, the connection and the pool
+        # invalidated on a disconnect, handle_error listeners called.
+        await greenlet_spawn(sync._handle_dbapi_exception, error, sql, values, None, None)
+        raise  # not reached: the call above raises
     if sync._has_events or sync.engine._has_events:
         sync.dispatch.after_cursor_execute(sync, None, sql, values, None, False)
 

@@ -8,10 +8,11 @@ fragment merging, literal arguments and `@skip`/`@include` are settled at compil
 a request pays only for resolving and building its answer.
 
 The closures follow graphql-core's `Executor` step by step: the same resolvers called in the
-same order, the same coroutines gathered at the same points (so DataLoaders batch the same
-way), the same errors raised, located and propagated to the nearest nullable parent, through
-the executor's own `handle_field_error`. Where a value is unusual (an async iterable for a
-list, a generator) the closure hands that value to graphql-core's `complete_value` in place.
+same order, the same coroutines awaited together at the same points (without a task each, see
+together.py; DataLoaders batch the same way), the same errors raised, located and propagated to
+the nearest nullable parent, through the executor's own `handle_field_error`. Where a value is
+unusual (an async iterable for a list, a generator) the closure hands that value to graphql-core's
+`complete_value` in place.
 """
 
 from __future__ import annotations
