@@ -3,24 +3,27 @@
 graphql-core awaits an object's async fields and a list's async items with `gather_with_cancel`:
 one asyncio Task per coroutine, a gather future, a done-callback per task. A resolver here
 mostly does one thing: ask a DataLoader and wait for the batch. `together(coroutines)` steps
-the coroutines itself, in order, the way their tasks would have been stepped:
+the coroutines itself, in order, where and when their tasks would have been stepped:
 
-- every coroutine takes its first step before anything else runs (as tasks created together
-  all run their first step in the next turn of the loop), so their DataLoader keys land in the
-  same batches;
-- when none can go on, the current task waits until any of the futures they wait on is done,
-  then steps, in order, every coroutine whose future is done (as the tasks woken by one batch all
-  run in the same turn of the loop);
-- a coroutine yielding a bare `None` (`asyncio.sleep(0)`) is stepped again after one turn;
+- the first steps come after one turn of the loop (tasks start in the next turn, after the
+  callbacks already due, such as a DataLoader's dispatch), all of them in order, so their
+  DataLoader keys land in the same batches;
+- a coroutine that may go on (its future is done, or it yielded a bare `None`) is stepped after
+  one turn of the loop, as its task would be woken; when none may, the current task waits until
+  one of the futures they wait on is done, then steps, in order, every coroutine whose future is
+  done (as the tasks woken by one batch all run in the same turn);
 - when one raises, the ones already due in the same pass still take their step (their tasks
   would have), then the rest are cancelled like `Task.cancel()` does (the future each waits on
-  is cancelled, CancelledError is thrown in), run to their end, and the first error is raised:
-  what `gather_with_cancel` does;
-- when the task running `together` is cancelled, the cancellation goes to every coroutine still
-  running, and CancelledError is raised once they have all ended.
+  is cancelled, or CancelledError is thrown in), run to their end, and the first error is
+  raised: what `gather_with_cancel` does;
+- when the task running `together` is cancelled (the future it waits on is cancelled), the
+  cancellation goes to every coroutine still running, nested `together`s included, and
+  CancelledError is raised once they have all ended.
 
 Coroutines run in the caller's task and context, so `asyncio.current_task()` inside them is the
-caller's. Nothing here knows about GraphQL.
+caller's. One consequence: `asyncio.timeout()` inside one of them cancels the caller's task, so
+all of them (`asyncio.wait_for`, which runs its awaitable in a task of its own, does not). No
+resolver in this project uses either. Nothing here knows about GraphQL.
 """
 
 from __future__ import annotations
@@ -45,12 +48,18 @@ class together:
         coroutines = self.coroutines
         count = len(coroutines)
         results: list[Any] = [None] * count
-        waits: list[Any] = [None] * count  # per coroutine: a future, _AGAIN or _DONE
+        waits: list[Any] = [_AGAIN] * count  # per coroutine: a future, _AGAIN (to step) or _DONE
         throw: list[BaseException | None] = [None] * count  # what to throw in at the next step
         running = count
-        due: list[int] = list(range(count))
         error: BaseException | None = None
         cancelling = False
+        # Tasks take their first step in the next turn of the loop, after the callbacks already
+        # due (a DataLoader's dispatch, say): so do these.
+        try:
+            yield None
+        except BaseException as exc:
+            error, cancelling = _cancelled(error, exc, cancelling, waits, throw)
+        due: list[int] = list(range(count))
         while True:
             failed = False
             for index in due:
@@ -88,27 +97,16 @@ class together:
             if failed and not cancelling:
                 cancelling = True
                 _cancel(waits, throw)
-            due = [i for i in range(count) if waits[i] is not _DONE and waits[i] is not _AGAIN and waits[i].done()]
-            again = [i for i in range(count) if waits[i] is _AGAIN]
-            if again:
-                if not due:
-                    try:
-                        yield None  # one turn of the loop, as Task does for a bare yield
-                    except BaseException as exc:
-                        error, cancelling = _cancelled(error, exc, cancelling, waits, throw)
-                    due = [i for i in range(count) if waits[i] is not _DONE and (waits[i] is _AGAIN or waits[i].done())]
-                    continue
-                due = sorted(due + again)
-                continue
-            if due:
-                continue
             try:
-                yield from _any_done([waits[i] for i in range(count) if waits[i] is not _DONE])
-            except BaseException as exc:
+                if any(w is _AGAIN or (w is not _DONE and w.done()) for w in waits):
+                    # A woken task runs in the next turn of the loop, after the callbacks already
+                    # due: one turn, then every coroutine that may go on.
+                    yield None
+                else:
+                    yield from _any_done([w for w in waits if w is not _DONE])
+            except BaseException as exc:  # the task running this is being cancelled
                 error, cancelling = _cancelled(error, exc, cancelling, waits, throw)
-                due = [i for i in range(count) if waits[i] is not _DONE and (waits[i] is _AGAIN or waits[i].done())]
-                continue
-            due = [i for i in range(count) if waits[i] is not _DONE and waits[i].done()]
+            due = [i for i, w in enumerate(waits) if w is _AGAIN or (w is not _DONE and w.done())]
         if error is not None:
             raise error
         return results
@@ -157,3 +155,6 @@ def _any_done(futures: list[Any]) -> Generator[Any, None, None]:
     finally:
         for future in futures:
             future.remove_done_callback(done)
+    if wake.cancelled():
+        # Task.cancel() cancels the future its task waits on: this one. The coroutines are told.
+        raise CancelledError()
