@@ -86,12 +86,13 @@ class Page:
     cursors: list[str]
     has_next: bool
     has_previous: bool
-    count_statement: Select[Any]
+    counted: Select[Any]  # the rows to count (filters, no order, no page)
     session: AsyncSession
 
     async def total_count(self) -> int:
-        """Count every row matching the filters (run only when a client asks)."""
-        found = await fetch_rows(self.session, self.count_statement)
+        """Count every row matching the filters (built and run only when a client asks)."""
+        count_statement = select(func.count()).select_from(self.counted.order_by(None).subquery())
+        found = await fetch_rows(self.session, count_statement)
         return int(found[0][0] or 0) if found else 0
 
 
@@ -115,7 +116,6 @@ async def paginate(
 ) -> Page:
     """Fetch one page of `statement` in the order `keys`, after the row `after` points at."""
     size = check_first(first)
-    count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
     paged = statement
     if after:
         paged = paged.where(_after(keys, decode_cursor(after, order_name, keys)))
@@ -133,7 +133,7 @@ async def paginate(
         cursors=cursors,
         has_next=has_next,
         has_previous=after is not None,
-        count_statement=count_statement,
+        counted=statement,
         session=session,
     )
 

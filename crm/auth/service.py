@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.audit import service as audit
@@ -111,28 +111,31 @@ async def _count_failure(
     await audit.record(session, actor, action, staff, before)
 
 
+# Every request runs this: built once, with the token's digest and the time as parameters.
+_TOKEN_LOOKUP = (
+    select(
+        AuthToken.id.label("token_id"),
+        AuthToken.scopes,
+        Staff.id.label("staff_id"),
+        Staff.role,
+        Staff.store_id,
+        Staff.region,
+    )
+    .join(Staff, Staff.id == AuthToken.staff_id)
+    .where(
+        AuthToken.token_hash == bindparam("digest"),
+        AuthToken.revoked_at.is_(None),
+        AuthToken.expires_at > bindparam("now", type_=AuthToken.expires_at.type),
+        Staff.active.is_(True),
+    )
+)
+
+
 async def authenticate(session: AsyncSession, raw: str) -> Actor | None:
     """Return who a bearer token acts for, or None if it is unknown, expired, revoked or the account is off."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    found = await fetch_rows(
-        session,
-        select(
-            AuthToken.id.label("token_id"),
-            AuthToken.scopes,
-            Staff.id.label("staff_id"),
-            Staff.role,
-            Staff.store_id,
-            Staff.region,
-        )
-        .join(Staff, Staff.id == AuthToken.staff_id)
-        .where(
-            AuthToken.token_hash == _digest(raw),
-            AuthToken.revoked_at.is_(None),
-            AuthToken.expires_at > dt.datetime.now(dt.UTC),
-            Staff.active.is_(True),
-        ),
-    )
+    found = await fetch_rows(session, _TOKEN_LOOKUP, {"digest": _digest(raw), "now": dt.datetime.now(dt.UTC)})
     if not found:
         return None
     token_id, scopes, staff_id, role, store_id, region = found[0]

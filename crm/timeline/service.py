@@ -378,7 +378,7 @@ async def pages(
             cursors=[encode_cursor(name, [r.at, r.kind, r.id]) for r in rows[:size]],
             has_next=len(rows) > size,
             has_previous=after is not None,
-            count_statement=select(func.count()).select_from(one),
+            counted=select(one),
             session=session,
         )
     return result
