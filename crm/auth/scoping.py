@@ -31,7 +31,7 @@ from crm.visits.models import Visit
 Condition = ColumnElement[bool] | None
 M = TypeVar("M")
 Statement = TypeVar("Statement")
-STATEMENTS_PER_BUILDER = 1024
+STATEMENTS_PER_BUILDER = 256  # about 5-10 KiB each (statement and its keyed forms)
 
 
 def per_scope(build: Callable[[Actor], Statement]) -> Callable[[Actor], Statement]:

@@ -452,3 +452,19 @@ async def test_references_in_writes_must_be_in_scope_too(gql_as, session):
         (e["field"], e["code"]) for e in callback["data"]["callbackCreate"]["userErrors"]
     ]
     assert await session.scalar(select(func.count()).select_from(Visit)) == before
+
+
+async def test_a_staff_member_moved_to_another_store_sees_the_new_scope_at_once(gql_as, session):
+    # given: a store clerk who has read a member of their store (its statements are now kept)
+    store_a, store_b = await make_store(session), await make_store(session)
+    at_a, at_b = await make_member(session, store=store_a), await make_member(session, store=store_b)
+    clerk_staff = await make_staff(session, Role.STORE_STAFF, store=store_a)
+    clerk = await gql_as(Role.STORE_STAFF, staff=clerk_staff)
+    assert await _node(clerk, gid("Member", at_a.id)) is not None
+    assert await _node(clerk, gid("Member", at_b.id)) is None
+    # when: the clerk is moved to the other store
+    clerk_staff.store_id = store_b.id
+    await session.flush()
+    # then: the very next request reads with the new store's scope, not the kept statements
+    assert await _node(clerk, gid("Member", at_a.id)) is None
+    assert await _node(clerk, gid("Member", at_b.id)) is not None
