@@ -86,12 +86,13 @@ class Page:
     cursors: list[str]
     has_next: bool
     has_previous: bool
-    counted: Select[Any]  # the rows to count (filters, no order, no page)
+    counted: Select[Any] | Callable[[], Select[Any]]  # the rows to count (no order, no page), or how to build them
     session: AsyncSession
 
     async def total_count(self) -> int:
         """Count every row matching the filters (built and run only when a client asks)."""
-        count_statement = select(func.count()).select_from(self.counted.order_by(None).subquery())
+        counted = self.counted() if callable(self.counted) else self.counted
+        count_statement = select(func.count()).select_from(counted.order_by(None).subquery())
         found = await fetch_rows(self.session, count_statement)
         return int(found[0][0] or 0) if found else 0
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import decimal
 import enum
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -301,6 +302,10 @@ def _branches(actor: Actor, subject: Subject, ids: Sequence[int]) -> list[Select
     return branches
 
 
+def _all_entries(actor: Actor, subject: Subject, pk: int) -> Select[Any]:
+    return select(entries(actor, subject, [pk]))
+
+
 def entries(actor: Actor, subject: Subject, ids: Sequence[int]) -> Subquery:
     """Every timeline entry of the subjects `ids` the actor may see, as one UNION ALL subquery."""
     return union_all(*_branches(actor, subject, ids)).subquery("entry")
@@ -372,13 +377,13 @@ async def pages(
     result = {}
     for pk, rows in found.items():
         name = order_name(subject, pk)
-        one = entries(actor, subject, [pk])
         result[pk] = Page(
             rows=rows[:size],
             cursors=[encode_cursor(name, [r.at, r.kind, r.id]) for r in rows[:size]],
             has_next=len(rows) > size,
             has_previous=after is not None,
-            counted=select(one),
+            # The subject's whole timeline, built only if the client asks for totalCount.
+            counted=functools.partial(_all_entries, actor, subject, pk),
             session=session,
         )
     return result
