@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, bindparam, func, select, true
+from sqlalchemy import BigInteger, Select, any_, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,11 +26,15 @@ _KEYED: weakref.WeakKeyDictionary[Select[Any], dict[Any, Select[Any]]] = weakref
 
 
 def _keyed(statement: Select[Any], key: QueryableAttribute[Any]) -> Select[Any]:
-    """`statement WHERE key IN (:keys)`, built once per statement and key."""
+    """`statement WHERE key = ANY(:keys)`, built once per statement and key.
+
+    The keys travel as one array parameter: the SQL is the same for any number of keys, so
+    it is prepared once per connection and no IN list is expanded into it per batch.
+    """
     per_key = _KEYED.setdefault(statement, {})
     found = per_key.get(key.key)
     if found is None:
-        found = per_key[key.key] = statement.where(key.in_(bindparam("keys", expanding=True)))
+        found = per_key[key.key] = statement.where(key == any_(bindparam("keys", type_=ARRAY(key.type))))
     return found
 
 
