@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import operator
 import uuid
 from collections.abc import Awaitable, Callable
@@ -60,6 +61,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.info import Info as StrawberryInfo
 
+from crm.graphql.engine.codegen import Field, InlineField, generate
 from crm.graphql.engine.together import together
 
 # A compiled field: (executor, source, parent path) -> completed value, or a coroutine of it.
@@ -101,9 +103,10 @@ def _immutable(value: Any) -> bool:
 class ObjectPlan:
     """The compiled fields of one selection set on one object type."""
 
-    __slots__ = ("runners",)
+    __slots__ = ("fields", "runners")
 
     def __init__(self) -> None:
+        self.fields: list[Field] = []
         self.runners: list[tuple[str, FieldRunner]] = []
 
 
@@ -231,12 +234,15 @@ class Compiler:
     def compile_grouped(
         self, parent_type: GraphQLObjectType, grouped: dict[str, FieldDetailsList]
     ) -> list[tuple[str, FieldRunner]]:
-        runners: list[tuple[str, FieldRunner]] = []
+        return [(f.key, f.run) for f in self.compile_fields(parent_type, grouped)]
+
+    def compile_fields(self, parent_type: GraphQLObjectType, grouped: dict[str, FieldDetailsList]) -> list[Field]:
+        fields: list[Field] = []
         for key, details in grouped.items():
-            runner = self.compile_field(parent_type, key, details)
-            if runner is not None:
-                runners.append((key, runner))
-        return runners
+            compiled = self.compile_field(parent_type, key, details)
+            if compiled is not None:
+                fields.append(compiled)
+        return fields
 
     def compile_subfields(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> ObjectPlan:
         ex = self.ex
@@ -247,12 +253,13 @@ class Compiler:
         if defer_usages:
             raise Unsupported("@defer")
         plan = ObjectPlan()
-        plan.runners = self.compile_grouped(object_type, grouped)
+        plan.fields = self.compile_fields(object_type, grouped)
+        plan.runners = [(f.key, f.run) for f in plan.fields]
         return plan
 
     # -- fields -------------------------------------------------------------------------------
 
-    def compile_field(self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList) -> FieldRunner | None:
+    def compile_field(self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList) -> Field | None:
         node = details[0].node
         name = node.name.value
         if any(d.fragment_variable_values is not None for d in details):
@@ -266,7 +273,7 @@ class Compiler:
             return None  # graphql-core leaves the key out
         if name == "__typename":
             typename = parent_type.name
-            return lambda ex, source, path: typename
+            return Field(key, lambda ex, source, path: typename, typename=typename)
         nodes = [d.node for d in details]
         return_type = field_def.type
         complete = self.compile_completer(return_type, field_def, nodes, parent_type, details)
@@ -285,6 +292,34 @@ class Compiler:
                 else (lambda source: default_resolver(source, python_name))
             )
             named = return_type.of_type if is_non_null_type(return_type) else return_type
+            leaf = is_leaf_type(named)
+            inline = None
+            if leaf:
+
+                def slow(ex: Any, value: Any, parent_path: Path | None) -> Any:
+                    # A value that is not its own answer: what run_attr does after the read.
+                    if type(value) not in _NEVER_AWAITABLE and is_awaitable(value):
+                        return _complete_awaitable(
+                            ex, value, complete, handle, _new_path(Path, (parent_path, key, parent_name))
+                        )
+                    completed = complete(ex, value, None, None)
+                    if type(completed) is CoroutineType:
+                        return _await_completed(ex, completed, handle, _new_path(Path, (parent_path, key, parent_name)))
+                    return completed
+
+                enum_class, enum_names = _enum_names(named)
+                inline = InlineField(
+                    attr=python_name,
+                    read=read,
+                    by_getattr=default_resolver is getattr,
+                    fast=str if named in (GraphQLString, GraphQLID) else bool if named is GraphQLBoolean else None,
+                    enum=None if enum_class is _NoEnum else enum_class,
+                    names=enum_names or None,
+                    complete=complete,
+                    slow=slow,
+                    handle=handle,
+                    parent_name=parent_name,
+                )
             if named is GraphQLString or named is GraphQLID:
 
                 def run_str_attr(ex: Any, source: Any, parent_path: Path | None) -> Any:
@@ -301,8 +336,7 @@ class Compiler:
                         handle(ex, raw_error, _new_path(Path, (parent_path, key, parent_name)))
                         return None
 
-                return run_str_attr
-            leaf = is_leaf_type(named)
+                return Field(key, run_str_attr, inline)
 
             def run_attr(ex: Any, source: Any, parent_path: Path | None) -> Any:
                 path = None
@@ -321,7 +355,7 @@ class Compiler:
                     handle(ex, raw_error, path or _new_path(Path, (parent_path, key, parent_name)))
                     return None
 
-            return run_attr
+            return Field(key, run_attr, inline)
 
         def run_resolved(ex: Any, source: Any, parent_path: Path | None) -> Any:
             path = _new_path(Path, (parent_path, key, parent_name))
@@ -337,7 +371,7 @@ class Compiler:
                 handle(ex, raw_error, path)
                 return None
 
-        return run_resolved
+        return Field(key, run_resolved)
 
     def compile_arguments(
         self, field_def: GraphQLField, details: FieldDetailsList
@@ -516,6 +550,17 @@ class Compiler:
         message = f"Cannot return null for non-nullable field {parent_type}.{nodes[0].name.value}."
         if is_non_null_type(return_type):
             inner_type = return_type.of_type
+            if is_object_type(inner_type):
+                return self.compile_object(
+                    inner_type,
+                    field_def,
+                    nodes,
+                    parent_type,
+                    details,
+                    checked=False,
+                    item_handle=item_handle,
+                    non_null_message=message,
+                )
             inner = self.compile_completer(inner_type, field_def, nodes, parent_type, details, item_handle)
 
             def complete_non_null(ex: Any, value: Any, path: Any, field_path: Any) -> Any:
@@ -667,10 +712,12 @@ class Compiler:
         *,
         checked: bool,
         item_handle: Callable[[Any, Exception, Path], None] | None = None,
+        non_null_message: str | None = None,
     ) -> Completer:
         """Complete an object value; `checked`: the value is known non-null (after resolve_type).
 
         After resolve_type the last argument is the field's info rather than its path.
+        `non_null_message`: the value is of a non-null type (None is this error).
         """
         plan = self.compile_subfields(object_type, details)
         runners = plan.runners
@@ -678,6 +725,34 @@ class Compiler:
         qualname = getattr(is_type_of, "__qualname__", "")
         # Strawberry's own is_type_of ignores info: do not build one for it.
         info_free = "GraphQLCoreConverter" in qualname and "is_type_of" in qualname
+        shared = functools.partial(
+            generate,
+            object_type.name,
+            plan.fields,
+            never_awaitable=_NEVER_AWAITABLE,
+            gather_fields=_gather_fields,
+            gather_item_fields=_gather_item_fields,
+            item_handle=item_handle,
+        )
+
+        if is_type_of is None or info_free:
+
+            def async_check(ex: Any, matches: Any, value: Any, path: Path) -> Any:
+                pending = _complete_object_async(ex, matches, object_type, value, details, runners, path)
+                return pending if item_handle is None else _await_completed(ex, pending, item_handle, path)
+
+            return shared(
+                completer={
+                    "null_check": not checked,
+                    "non_null": non_null_message,
+                    "is_type_of": is_type_of,
+                    "async_check": async_check,
+                    "invalid": lambda value: invalid_return_type_error(object_type, value, details),
+                    "is_awaitable": is_awaitable,
+                },
+            )
+
+        execute = shared()
 
         def complete_object(ex: Any, value: Any, path: Path, field_path: Any) -> Any:
             if not checked:
@@ -698,9 +773,18 @@ class Compiler:
                     return pending if item_handle is None else _await_completed(ex, pending, item_handle, path)
                 if not matches:
                     raise invalid_return_type_error(object_type, value, details)
-            return execute_fields(ex, runners, value, path, item_handle)
+            return execute(ex, value, path)
 
-        return complete_object
+        if non_null_message is None:
+            return complete_object
+
+        def complete_non_null_object(ex: Any, value: Any, path: Any, field_path: Any) -> Any:
+            completed = complete_object(ex, value, path, field_path)
+            if completed is None:
+                raise TypeError(non_null_message)
+            return completed
+
+        return complete_non_null_object
 
 
 class _NoEnum:
