@@ -132,12 +132,14 @@ async def _connection(session: AsyncSession) -> AsyncConnection:
     """The session's connection, kept on the session while its transaction lasts (no greenlet hop)."""
     transaction = session.sync_session._transaction
     kept = session.info.get(_KEPT)
-    if kept is not None and transaction is not None and kept[0] is transaction and transaction.is_active:
+    if kept is not None and transaction is not None and kept[0]() is transaction and transaction.is_active:
         connection: AsyncConnection = kept[1]
         if connection.sync_connection is not None and not connection.sync_connection.invalidated:
             return connection
     connection = await session.connection()
-    session.info[_KEPT] = (session.sync_session._transaction, connection)
+    # The transaction weakly: it refers to the session, whose info holds this; a strong reference
+    # would make every request's session (and all it reaches) garbage only the collector frees.
+    session.info[_KEPT] = (weakref.ref(session.sync_session._transaction), connection)
     return connection
 
 

@@ -23,7 +23,7 @@ from crm.dealers.types import DealerType, StoreType
 from crm.feedback import schema as feedback
 from crm.feedback.types import FeedbackType
 from crm.graphql.context import Info, Loaders
-from crm.graphql.engine import compiled_executor_class
+from crm.graphql.engine import AcyclicExecutor, compiled_executor_class
 from crm.graphql.relay import Node
 from crm.ids import from_global_id
 from crm.members import schema as members
@@ -135,7 +135,7 @@ def build_schema(*, compiled_execution: bool = True) -> CrmSchema:
             EnrolmentTargetType,
         ],
         extensions=[lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
-        execution_context_class=compiled_executor_class(PLAN_CACHE_SIZE) if compiled_execution else None,
+        execution_context_class=compiled_executor_class(PLAN_CACHE_SIZE) if compiled_execution else AcyclicExecutor,
     )
 
 

@@ -5,6 +5,12 @@ as the schema's `execution_context_class`. graphql-core's executor is the refere
 compare against, and what runs whatever the engine does not cover. See README.md here.
 """
 
-from crm.graphql.engine.executor import CompiledExecutor, EngineStats, PlanCache, compiled_executor_class
+from crm.graphql.engine.executor import (
+    AcyclicExecutor,
+    CompiledExecutor,
+    EngineStats,
+    PlanCache,
+    compiled_executor_class,
+)
 
-__all__ = ["CompiledExecutor", "EngineStats", "PlanCache", "compiled_executor_class"]
+__all__ = ["AcyclicExecutor", "CompiledExecutor", "EngineStats", "PlanCache", "compiled_executor_class"]
