@@ -5,10 +5,10 @@ read, the completer, the loop over the runners and a dict store. Most fields of 
 answer are attributes holding a string, a boolean or an enum member; for those, the generated
 function reads the attribute and checks the value's exact type in line, and only a value that
 is not already its own answer (None, a date, an awaitable, ...) goes to the field's completer.
-Every other field calls its compiled runner, as `compiler.execute_fields` would.
+Every other field calls its compiled runner.
 
-The generated function does what `execute_fields` does, in the same order, with the same
-errors: each field's exception goes to its error handler at the field's path (which raises
+The generated function runs the fields as graphql-core's executor does, in the same order, with
+the same errors: each field's exception goes to its error handler at the field's path (which raises
 for a non-null field), coroutines are collected and awaited together, and coroutines already
 started when the object fails are settled in the background. The object completer around it
 (null check, `is_type_of`, non-null) is generated too when `is_type_of` needs no info.
@@ -59,6 +59,18 @@ class Field:
     typename: str | None = None  # `__typename`: the constant answer
 
 
+@dataclass(frozen=True, slots=True)
+class ObjectChecks:
+    """What a generated object completer checks before the fields (for an `is_type_of` without info)."""
+
+    null_check: bool  # the value may be None or an exception (not yet checked by resolve_type)
+    non_null: str | None  # the error message when the value is None, for a non-null type
+    is_type_of: Callable[[Any, Any], Any] | None  # called with info None
+    is_awaitable: Callable[[Any], bool]
+    on_awaitable: Callable[[Any, Any, Any, Any], Any]  # (executor, awaitable answer, value, path)
+    invalid: Callable[[Any], Exception]  # the error for a value of another type
+
+
 def _attribute(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("__")
 
@@ -71,15 +83,10 @@ def generate(
     gather_fields: Callable[..., Any],
     gather_item_fields: Callable[..., Any],
     item_handle: Callable[[Any, Exception, Path], None] | None,
-    completer: dict[str, Any] | None = None,
+    checks: ObjectChecks | None = None,
 ) -> Callable[..., Any]:
-    """Return `execute(ex, source, path)`, or with `completer` a whole object completer.
-
-    `completer` (when `is_type_of` needs no info): `null_check` (the value may be None or an
-    exception), `non_null` (the message when a null value is an error, else None),
-    `is_type_of` (or None), `async_check` ((ex, pending, value, path) for an awaitable
-    `is_type_of` answer) and `invalid` (value -> the error for a value of another type).
-    """
+    """Return `execute(ex, source, path)`, or with `checks` a whole object completer
+    `complete_object(ex, value, path, field_path)`."""
     env: dict[str, Any] = {
         "CoroutineType": CoroutineType,
         "Path": Path,
@@ -142,25 +149,24 @@ def generate(
 
     lines: list[str] = []
     add = lines.append
-    if completer is None:
+    if checks is None:
         add("def execute(ex, source, path):")
     else:
         add("def complete_object(ex, value, path, field_path):")
-        if completer["null_check"]:
+        if checks.null_check:
             add("    if value is None or value is Undefined:")
-            message = completer["non_null"]
-            if message is None:
+            if checks.non_null is None:
                 add("        return None")
             else:
-                env["MESSAGE"] = message
+                env["MESSAGE"] = checks.non_null
                 add("        raise TypeError(MESSAGE)")
             add("    if isinstance(value, Exception):")
             add("        raise value")
-        if completer["is_type_of"] is not None:
-            env["ITO"] = completer["is_type_of"]
-            env["ASYNC_CHECK"] = completer["async_check"]
-            env["INVALID"] = completer["invalid"]
-            env["is_awaitable"] = completer["is_awaitable"]
+        if checks.is_type_of is not None:
+            env["ITO"] = checks.is_type_of
+            env["ASYNC_CHECK"] = checks.on_awaitable
+            env["INVALID"] = checks.invalid
+            env["is_awaitable"] = checks.is_awaitable
             add("    matches = ITO(value, None)")
             add("    if type(matches) is not bool and is_awaitable(matches):")
             add("        return ASYNC_CHECK(ex, matches, value, path)")
@@ -187,6 +193,6 @@ def generate(
     code = compile(source, f"<engine: {name}>", "exec")
     namespace: dict[str, Any] = {}
     exec(code, env, namespace)  # noqa: S102  (our own generated source, from schema names and repr())
-    function: Callable[..., Any] = namespace["complete_object" if completer is not None else "execute"]
+    function: Callable[..., Any] = namespace["complete_object" if checks is not None else "execute"]
     function.__engine_source__ = source  # type: ignore[attr-defined]
     return function

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import functools
 import operator
 import uuid
 from collections.abc import Awaitable, Callable
@@ -61,7 +60,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.info import Info as StrawberryInfo
 
-from crm.graphql.engine.codegen import Field, InlineField, generate
+from crm.graphql.engine.codegen import Field, InlineField, ObjectChecks, generate
 from crm.graphql.engine.together import together
 
 # A compiled field: (executor, source, parent path) -> completed value, or a coroutine of it.
@@ -100,46 +99,6 @@ def _immutable(value: Any) -> bool:
     return isinstance(value, _IMMUTABLE)
 
 
-class ObjectPlan:
-    """The compiled fields of one selection set on one object type."""
-
-    __slots__ = ("fields", "runners")
-
-    def __init__(self) -> None:
-        self.fields: list[Field] = []
-        self.runners: list[tuple[str, FieldRunner]] = []
-
-
-def execute_fields(
-    ex: Any,
-    runners: list[tuple[str, FieldRunner]],
-    source: Any,
-    path: Path | None,
-    item_handle: Callable[[Any, Exception, Path], None] | None = None,
-) -> Any:
-    """Run an object's fields; return the dict, or a coroutine gathering its async fields.
-
-    With `item_handle` (a list item), the coroutine handles its errors at `path` itself.
-    """
-    results: dict[str, Any] = {}
-    awaitable_keys: list[str] = []
-    try:
-        for key, run in runners:
-            result = run(ex, source, path)
-            results[key] = result
-            if type(result) is CoroutineType:
-                awaitable_keys.append(key)
-    except Exception:
-        if awaitable_keys:
-            ex.settle_in_background([results[k] for k in awaitable_keys])
-        raise
-    if not awaitable_keys:
-        return results
-    if item_handle is not None:
-        return _gather_item_fields(ex, results, awaitable_keys, item_handle, cast(Path, path))
-    return _gather_fields(results, awaitable_keys)
-
-
 async def _gather_fields(results: dict[str, Any], keys: list[str]) -> dict[str, Any]:
     if len(keys) == 1:
         key = keys[0]
@@ -166,6 +125,24 @@ async def _gather_item_fields(
         handle(ex, raw_error, path)
         return None
     return results
+
+
+def _executor(
+    name: str,
+    fields: list[Field],
+    item_handle: Callable[[Any, Exception, Path], None] | None,
+    checks: ObjectChecks | None = None,
+) -> Callable[..., Any]:
+    """The generated function running an object's fields (codegen.py); with `checks`, completing it."""
+    return generate(
+        name,
+        fields,
+        never_awaitable=_NEVER_AWAITABLE,
+        gather_fields=_gather_fields,
+        gather_item_fields=_gather_item_fields,
+        item_handle=item_handle,
+        checks=checks,
+    )
 
 
 def execute_fields_serially(ex: Any, runners: list[tuple[str, FieldRunner]], source: Any) -> Any:
@@ -226,15 +203,12 @@ class Compiler:
         grouped, defer_usages, _ = collected
         if defer_usages:
             raise Unsupported("@defer")
-        runners = self.compile_grouped(root_type, grouped)
+        fields = self.compile_fields(root_type, grouped)
         if operation_type is OperationType.MUTATION:
+            runners = [(f.key, f.run) for f in fields]
             return (lambda ex, root: execute_fields_serially(ex, runners, root)), True
-        return (lambda ex, root: execute_fields(ex, runners, root, None)), False
-
-    def compile_grouped(
-        self, parent_type: GraphQLObjectType, grouped: dict[str, FieldDetailsList]
-    ) -> list[tuple[str, FieldRunner]]:
-        return [(f.key, f.run) for f in self.compile_fields(parent_type, grouped)]
+        execute = _executor(root_type.name, fields, None)
+        return (lambda ex, root: execute(ex, root, None)), False
 
     def compile_fields(self, parent_type: GraphQLObjectType, grouped: dict[str, FieldDetailsList]) -> list[Field]:
         fields: list[Field] = []
@@ -244,7 +218,7 @@ class Compiler:
                 fields.append(compiled)
         return fields
 
-    def compile_subfields(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> ObjectPlan:
+    def compile_subfields(self, object_type: GraphQLObjectType, details: FieldDetailsList) -> list[Field]:
         ex = self.ex
         collected = collect_subfields(
             self.schema, ex.fragments, ex.variable_values, self.operation, object_type, details, ex.hide_suggestions
@@ -252,10 +226,7 @@ class Compiler:
         grouped, defer_usages, _ = collected
         if defer_usages:
             raise Unsupported("@defer")
-        plan = ObjectPlan()
-        plan.fields = self.compile_fields(object_type, grouped)
-        plan.runners = [(f.key, f.run) for f in plan.fields]
-        return plan
+        return self.compile_fields(object_type, grouped)
 
     # -- fields -------------------------------------------------------------------------------
 
@@ -292,12 +263,10 @@ class Compiler:
                 else (lambda source: default_resolver(source, python_name))
             )
             named = return_type.of_type if is_non_null_type(return_type) else return_type
-            leaf = is_leaf_type(named)
-            inline = None
-            if leaf:
+            if is_leaf_type(named):
 
                 def slow(ex: Any, value: Any, parent_path: Path | None) -> Any:
-                    # A value that is not its own answer: what run_attr does after the read.
+                    # A value read that is not its own answer (see codegen.py's fast paths).
                     if type(value) not in _NEVER_AWAITABLE and is_awaitable(value):
                         return _complete_awaitable(
                             ex, value, complete, handle, _new_path(Path, (parent_path, key, parent_name))
@@ -306,6 +275,13 @@ class Compiler:
                     if type(completed) is CoroutineType:
                         return _await_completed(ex, completed, handle, _new_path(Path, (parent_path, key, parent_name)))
                     return completed
+
+                def run_leaf(ex: Any, source: Any, parent_path: Path | None) -> Any:
+                    try:
+                        return slow(ex, read(source), parent_path)
+                    except Exception as raw_error:
+                        handle(ex, raw_error, _new_path(Path, (parent_path, key, parent_name)))
+                        return None
 
                 enum_class, enum_names = _enum_names(named)
                 inline = InlineField(
@@ -320,42 +296,23 @@ class Compiler:
                     handle=handle,
                     parent_name=parent_name,
                 )
-            if named is GraphQLString or named is GraphQLID:
-
-                def run_str_attr(ex: Any, source: Any, parent_path: Path | None) -> Any:
-                    try:
-                        value = read(source)
-                        if type(value) is str:
-                            return value
-                        if type(value) not in _NEVER_AWAITABLE and is_awaitable(value):
-                            return _complete_awaitable(
-                                ex, value, complete, handle, _new_path(Path, (parent_path, key, parent_name))
-                            )
-                        return complete(ex, value, None, None)
-                    except Exception as raw_error:
-                        handle(ex, raw_error, _new_path(Path, (parent_path, key, parent_name)))
-                        return None
-
-                return Field(key, run_str_attr, inline)
+                return Field(key, run_leaf, inline)
 
             def run_attr(ex: Any, source: Any, parent_path: Path | None) -> Any:
-                path = None
+                path = _new_path(Path, (parent_path, key, parent_name))
                 try:
                     value = read(source)
                     if type(value) not in _NEVER_AWAITABLE and is_awaitable(value):
-                        path = _new_path(Path, (parent_path, key, parent_name))
                         return _complete_awaitable(ex, value, complete, handle, path)
-                    if not leaf:
-                        path = _new_path(Path, (parent_path, key, parent_name))
                     completed = complete(ex, value, path, path)
                     if type(completed) is CoroutineType:
                         return _await_completed(ex, completed, handle, path)
                     return completed
                 except Exception as raw_error:
-                    handle(ex, raw_error, path or _new_path(Path, (parent_path, key, parent_name)))
+                    handle(ex, raw_error, path)
                     return None
 
-            return Field(key, run_attr, inline)
+            return Field(key, run_attr)
 
         def run_resolved(ex: Any, source: Any, parent_path: Path | None) -> Any:
             path = _new_path(Path, (parent_path, key, parent_name))
@@ -719,60 +676,42 @@ class Compiler:
         After resolve_type the last argument is the field's info rather than its path.
         `non_null_message`: the value is of a non-null type (None is this error).
         """
-        plan = self.compile_subfields(object_type, details)
-        runners = plan.runners
+        fields = self.compile_subfields(object_type, details)
+        execute = _executor(object_type.name, fields, item_handle)
         is_type_of: Any = object_type.is_type_of
         qualname = getattr(is_type_of, "__qualname__", "")
         # Strawberry's own is_type_of ignores info: do not build one for it.
         info_free = "GraphQLCoreConverter" in qualname and "is_type_of" in qualname
-        shared = functools.partial(
-            generate,
-            object_type.name,
-            plan.fields,
-            never_awaitable=_NEVER_AWAITABLE,
-            gather_fields=_gather_fields,
-            gather_item_fields=_gather_item_fields,
-            item_handle=item_handle,
-        )
+
+        def complete_async(ex: Any, matches: Any, value: Any, path: Path) -> Any:
+            # is_type_of answered with an awaitable.
+            pending = _complete_object_async(ex, matches, object_type, value, details, execute, path)
+            return pending if item_handle is None else _await_completed(ex, pending, item_handle, path)
 
         if is_type_of is None or info_free:
-
-            def async_check(ex: Any, matches: Any, value: Any, path: Path) -> Any:
-                pending = _complete_object_async(ex, matches, object_type, value, details, runners, path)
-                return pending if item_handle is None else _await_completed(ex, pending, item_handle, path)
-
-            return shared(
-                completer={
-                    "null_check": not checked,
-                    "non_null": non_null_message,
-                    "is_type_of": is_type_of,
-                    "async_check": async_check,
-                    "invalid": lambda value: invalid_return_type_error(object_type, value, details),
-                    "is_awaitable": is_awaitable,
-                },
+            checks = ObjectChecks(
+                null_check=not checked,
+                non_null=non_null_message,
+                is_type_of=is_type_of,
+                is_awaitable=is_awaitable,
+                on_awaitable=complete_async,
+                invalid=lambda value: invalid_return_type_error(object_type, value, details),
             )
-
-        execute = shared()
+            return _executor(object_type.name, fields, item_handle, checks)
 
         def complete_object(ex: Any, value: Any, path: Path, field_path: Any) -> Any:
+            # An is_type_of that may read its info.
             if not checked:
                 if isinstance(value, Exception):
                     raise value
                 if value is None or value is Undefined:
                     return None
-            if is_type_of is not None:
-                if info_free:
-                    info = None
-                elif checked:
-                    info = field_path
-                else:
-                    info = ex.build_resolve_info(field_def, nodes, parent_type, field_path)
-                matches: Any = is_type_of(value, info)
-                if is_awaitable(matches):
-                    pending = _complete_object_async(ex, matches, object_type, value, details, runners, path)
-                    return pending if item_handle is None else _await_completed(ex, pending, item_handle, path)
-                if not matches:
-                    raise invalid_return_type_error(object_type, value, details)
+            info = field_path if checked else ex.build_resolve_info(field_def, nodes, parent_type, field_path)
+            matches: Any = is_type_of(value, info)
+            if is_awaitable(matches):
+                return complete_async(ex, matches, value, path)
+            if not matches:
+                raise invalid_return_type_error(object_type, value, details)
             return execute(ex, value, path)
 
         if non_null_message is None:
@@ -904,12 +843,12 @@ async def _complete_object_async(
     object_type: GraphQLObjectType,
     value: Any,
     details: FieldDetailsList,
-    runners: list[tuple[str, FieldRunner]],
+    execute: Callable[[Any, Any, Path | None], Any],
     path: Path,
 ) -> Any:
     if not await pending:
         raise invalid_return_type_error(object_type, value, details)
-    completed = execute_fields(ex, runners, value, path)
+    completed = execute(ex, value, path)
     if type(completed) is CoroutineType:
         return await completed
     return completed
